@@ -1,0 +1,49 @@
+// groups and identity: which clients form which agent group, and each group's policy.
+import { z } from 'zod';
+
+export const TIER_CAPS = { 1: 0, 2: 5, 3: 50, 4: 200 } as const;
+
+const cidr = z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'expected an IP address or CIDR');
+
+export const clientRule = z.union([
+  cidr,
+  z.object({ cidr, agent: z.string().min(1).describe('agent id for clients in this CIDR') }).strict(),
+]);
+
+const qtypeName = z
+  .string()
+  .regex(/^([A-Z][A-Z0-9-]*|TYPE\d+)$/, 'expected a qtype mnemonic such as "A" or "TYPE65"');
+
+export const groupSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, "-" and "_"'),
+    tier: z
+      .union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)])
+      .describe('risk tier from the egress guide'),
+    clients: z
+      .array(clientRule)
+      .default([])
+      .describe('CIDRs (or {cidr, agent}) whose queries belong to this group'),
+    allowlists: z.array(z.string()).default([]).describe('allowlist YAML files, relative to the config file'),
+    mode: z.enum(['enforce', 'audit']).default('enforce').describe('audit forwards what enforce would deny'),
+    denyRcode: z.enum(['NXDOMAIN', 'REFUSED']).default('NXDOMAIN'),
+    qtypes: z
+      .array(qtypeName)
+      .optional()
+      .describe('qtypes this group may ask; default depends on tier (see README)'),
+  })
+  .strict();
+
+export const identitySection = z
+  .object({
+    defaultGroup: z
+      .string()
+      .default('unknown')
+      .describe(
+        'group for clients no rule matches; if not defined in groups it is tier 1, REFUSED, no allowlists',
+      ),
+  })
+  .strict()
+  .default({});
+
+export type GroupConfig = z.output<typeof groupSchema>;

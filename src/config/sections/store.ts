@@ -1,0 +1,29 @@
+// store: the SQLite database for the query log and alerts, and the hand-off queue in front of it.
+import { z } from 'zod';
+
+export const storeSection = z
+  .object({
+    path: z.string().default('dnsward.db').describe('SQLite file, relative to the working directory'),
+    queryLog: z.boolean().default(true).describe('store every query event'),
+    ndjson: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('also write query events as NDJSON: "stdout" or a file path; null = off'),
+    queueSize: z
+      .number()
+      .int()
+      .positive()
+      .default(200_000)
+      .describe('events held for the writer before drops'),
+    batchSize: z.number().int().positive().default(5000).describe('events per SQLite transaction'),
+    flushIntervalMs: z.number().int().positive().default(100).describe('max delay before a batch is written'),
+    retentionDays: z
+      .number()
+      .int()
+      .positive()
+      .default(30)
+      .describe('query-log rows older than this are deleted'),
+  })
+  .strict()
+  .default({});

@@ -1,0 +1,59 @@
+// Parse a YAML file against a zod schema; every problem is reported as "file:line path: message".
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import type { z } from 'zod';
+import { DnswardError, type ErrorCode } from '../errors.js';
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+export interface ParsedYaml<T> {
+  readonly value: T;
+  /** Source line of the node at `path` (or of its nearest existing parent). */
+  readonly lineOf: (path: readonly PropertyKey[]) => number;
+}
+
+/** Parses `text` (read from `file`) as YAML and validates it; throws DnswardError with one detail line per problem. */
+export function parseYaml<S extends z.ZodTypeAny>(
+  file: string,
+  text: string,
+  schema: S,
+  code: ErrorCode,
+): ParsedYaml<z.output<S>> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const details = doc.errors.map((e) => {
+      const line = e.linePos?.[0].line ?? lineCounter.linePos(e.pos[0]).line;
+      return `${file}:${line} (yaml): ${e.message.split('\n')[0] ?? e.message}`;
+    });
+    throw new DnswardError(code, `${file}: invalid YAML`, details);
+  }
+  const result = schema.safeParse(doc.toJS() ?? {});
+  if (result.success) {
+    return { value: result.data as z.output<S>, lineOf: (path) => lineOf(doc, lineCounter, path) };
+  }
+  const details = result.error.issues.map((issue) => {
+    const line = lineOf(doc, lineCounter, issue.path);
+    return `${file}:${line} ${formatPath(issue.path)}: ${issue.message}`;
+  });
+  throw new DnswardError(code, `${file}: ${details.length} problem(s)`, details);
+}
+
+/** The line of the deepest node on `path` that exists: a missing field points at its parent. */
+function lineOf(
+  doc: ReturnType<typeof parseDocument>,
+  lineCounter: LineCounter,
+  path: readonly PropertyKey[],
+): number {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node: unknown = doc.getIn(path.slice(0, depth), true);
+    if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+  }
+  return 1;
+}

@@ -1,0 +1,42 @@
+// Finding and Alert: what a detector says about one query, and the deduplicated record analysts work.
+
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+
+export const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
+
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+export type Exposure = 'forwarded' | 'blocked';
+
+export type AlertStatus = 'open' | 'acked' | 'muted';
+
+export interface Finding {
+  readonly rule: string;
+  readonly severity: Severity;
+  readonly score: number;
+  /** Feature values that fired, for the analyst. */
+  readonly features: Readonly<Record<string, number | string | boolean>>;
+}
+
+export interface Alert {
+  id: number;
+  rule: string;
+  severity: Severity;
+  agentId: string;
+  group: string;
+  clientIp: string;
+  baseDomain: string;
+  /** ISO 8601. */
+  firstSeen: string;
+  lastSeen: string;
+  count: number;
+  score: number;
+  exposure: Exposure;
+  bytesLeaked: number;
+  bytesAttempted: number;
+  samples: string[];
+  features: Record<string, number | string | boolean>;
+  status: AlertStatus;
+}

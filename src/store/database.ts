@@ -1,0 +1,50 @@
+// The SQLite database: WAL for concurrent CLI readers, versioned schema applied from migrations/.
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { DnswardError } from '../errors.js';
+
+export type Db = Database.Database;
+
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+/** Opens (creating if needed) and migrates the database. `readonly` opens for CLI queries without writing. */
+export function openDatabase(path: string, options: { readonly?: boolean } = {}): Db {
+  let db: Db;
+  try {
+    if (!options.readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+    });
+  } catch (error) {
+    throw new DnswardError('DNSWARD_ERR_STORE', `cannot open database ${path}: ${String(error)}`, [], {
+      cause: error,
+    });
+  }
+  db.pragma('busy_timeout = 5000');
+  if (options.readonly) return db;
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode: a committed transaction survives a process kill; only power loss can undo the last ones
+  db.pragma('synchronous = NORMAL');
+  migrate(db);
+  return db;
+}
+
+/** Applies every migrations/NNN-*.sql newer than PRAGMA user_version, each in its own transaction. */
+export function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const files = readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /^\d{3}-.+\.sql$/.test(f))
+    .sort();
+  for (const file of files) {
+    const version = Number(file.slice(0, 3));
+    if (version <= current) continue;
+    const sql = readFileSync(join(MIGRATIONS_DIR, file), 'utf8');
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version}`);
+    })();
+  }
+}
