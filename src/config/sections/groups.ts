@@ -1,9 +1,11 @@
 // groups and identity: which clients form which agent group, and each group's policy.
 import { z } from 'zod';
+import { qtypeCode } from '../../dns/codes.js';
+import { parsePrefix } from '../../policy/cidr.js';
 
 export const TIER_CAPS = { 1: 0, 2: 5, 3: 50, 4: 200 } as const;
 
-const cidr = z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'expected an IP address or CIDR');
+const cidr = z.string().refine((text) => parsePrefix(text) !== null, 'expected an IP address or CIDR ("10.0.0.0/8", "fd00::/8")');
 
 export const clientRule = z.union([
   cidr,

@@ -1,0 +1,56 @@
+// `dnsward queries`: which agent resolved what, when — filtered from the query log.
+import type { Command } from 'commander';
+import { openDatabase } from '../../store/database.js';
+import { findQueries } from '../../store/query-log-reader.js';
+import { formatRows } from '../output.js';
+import { parseSince } from '../options.js';
+
+const COLUMNS = ['ts', 'agentId', 'group', 'clientIp', 'transport', 'qname', 'qtype', 'decision', 'reason', 'rcode', 'answeredBy', 'latencyUs'];
+
+interface QueriesOptions {
+  db: string;
+  agent?: string;
+  name?: string;
+  decision?: string;
+  group?: string;
+  since?: string;
+  until?: string;
+  limit: string;
+  json?: boolean;
+  csv?: boolean;
+}
+
+export function registerQueries(program: Command): void {
+  program
+    .command('queries')
+    .description('list logged queries, newest first')
+    .option('--db <file>', 'SQLite database', 'dnsward.db')
+    .option('--agent <id>', 'only this agent')
+    .option('--name <name>', 'exact name, or "*.example.org" for a name and everything below it')
+    .option('--decision <decision>', 'allow | deny | would-deny | malformed | ...')
+    .option('--group <group>', 'only this group')
+    .option('--since <when>', 'duration ago (30m, 2h, 7d) or ISO 8601 time')
+    .option('--until <when>', 'duration ago or ISO 8601 time')
+    .option('--limit <n>', 'at most this many rows', '1000')
+    .option('--json', 'JSON array of query events')
+    .option('--csv', 'CSV')
+    .action((options: QueriesOptions) => {
+      const db = openDatabase(options.db, { readonly: true });
+      try {
+        const events = findQueries(db, {
+          agent: options.agent,
+          name: options.name,
+          decision: options.decision,
+          group: options.group,
+          sinceMs: options.since === undefined ? undefined : parseSince(options.since),
+          untilMs: options.until === undefined ? undefined : parseSince(options.until),
+          limit: Number(options.limit),
+        });
+        const rows = events.map((e) => ({ ...e, ts: new Date(e.ts).toISOString() }));
+        const format = options.json ? 'json' : options.csv ? 'csv' : 'table';
+        process.stdout.write(formatRows(rows, format === 'table' ? COLUMNS : Object.keys(rows[0] ?? { ts: 0 }), format));
+      } finally {
+        db.close();
+      }
+    });
+}

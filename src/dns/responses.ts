@@ -1,0 +1,85 @@
+// Synthesized answers, built by patching the client's own query bytes: deny, FORMERR, NOTIMP, SERVFAIL, TC.
+import type { Query } from '../model/query.js';
+import { RCODE } from './codes.js';
+import { HEADER_BYTES } from './wire.js';
+
+/** Our EDNS payload size (DNS flag day 2020). */
+export const EDNS_UDP_SIZE = 1232;
+const OPT_BYTES = 11;
+
+/** SOA RDATA for synthesized negative answers: "dnsward.invalid. hostmaster.dnsward.invalid. 1 3600 600 86400 <ttl>". */
+function soaRdata(negativeTtl: number): Buffer {
+  const mname = Buffer.from('\x07dnsward\x07invalid\x00', 'latin1');
+  const rname = Buffer.from('\x0ahostmaster\x07dnsward\x07invalid\x00', 'latin1');
+  const numbers = Buffer.alloc(20);
+  [1, 3600, 600, 86400, negativeTtl].forEach((value, i) => numbers.writeUInt32BE(value, i * 4));
+  return Buffer.concat([mname, rname, numbers]);
+}
+
+export class ResponseBuilder {
+  /** The SOA record with its owner compressed to the question name (pointer to offset 12). */
+  private readonly soaRecord: Buffer;
+
+  constructor(negativeTtl: number) {
+    const rdata = soaRdata(negativeTtl);
+    this.soaRecord = Buffer.alloc(12 + rdata.length);
+    this.soaRecord.writeUInt16BE(0xc000 | HEADER_BYTES, 0);
+    this.soaRecord.writeUInt16BE(6, 2); // SOA
+    this.soaRecord.writeUInt16BE(1, 4); // IN
+    this.soaRecord.writeUInt32BE(negativeTtl, 6);
+    this.soaRecord.writeUInt16BE(rdata.length, 10);
+    rdata.copy(this.soaRecord, 12);
+  }
+
+  /** Denied names: NXDOMAIN carries an SOA so negative caching works (RFC 2308); REFUSED carries nothing. */
+  deny(msg: Buffer, query: Query, rcode: number): Buffer {
+    const withSoa = rcode === RCODE.NXDOMAIN;
+    const out = this.questionOnly(msg, query, rcode, withSoa ? this.soaRecord.length : 0);
+    if (withSoa) {
+      this.soaRecord.copy(out, query.questionEnd);
+      out.writeUInt16BE(1, 8);
+    }
+    return out;
+  }
+
+  /** Header + question (+ OPT when the client used EDNS), no records: SERVFAIL, REFUSED, or TC=1 truncation. */
+  questionOnly(msg: Buffer, query: Query, rcode: number, reserve = 0, truncated = false): Buffer {
+    const opt = query.ednsUdpSize > 0 ? OPT_BYTES : 0;
+    const out = Buffer.allocUnsafe(query.questionEnd + reserve + opt);
+    msg.copy(out, 0, 0, query.questionEnd);
+    writeFlags(out, msg, rcode, truncated);
+    out.writeUInt16BE(0, 6);
+    out.writeUInt16BE(0, 8);
+    out.writeUInt16BE(0, 10);
+    if (opt) appendOpt(out, out.length - OPT_BYTES, query.dnssecOk);
+    return out;
+  }
+}
+
+/** FORMERR or NOTIMP for a message whose question we will not read: header only, echoing ID and opcode. */
+export function headerOnly(msg: Buffer, rcode: number): Buffer {
+  const out = Buffer.alloc(HEADER_BYTES);
+  msg.copy(out, 0, 0, 2);
+  const opcode = (msg.readUInt16BE(2) & 0x7800) | 0x8000; // QR + the client's opcode
+  out.writeUInt16BE(opcode | (msg.readUInt16BE(2) & 0x0100) | 0x0080 | rcode, 2);
+  return out;
+}
+
+/** QR=1, RA=1, RD/CD copied from the query, the given rcode; counts are written by the caller. */
+function writeFlags(out: Buffer, msg: Buffer, rcode: number, truncated: boolean): void {
+  const query = msg.readUInt16BE(2);
+  out.writeUInt16BE(0x8000 | (query & 0x0110) | 0x0080 | (truncated ? 0x0200 : 0) | rcode, 2);
+  out.writeUInt16BE(1, 4);
+}
+
+/** Writes an OPT record at `offset` and bumps ARCOUNT. */
+export function appendOpt(out: Buffer, offset: number, dnssecOk: boolean): void {
+  out[offset] = 0;
+  out.writeUInt16BE(41, offset + 1);
+  out.writeUInt16BE(EDNS_UDP_SIZE, offset + 3);
+  out.writeUInt32BE(dnssecOk ? 0x8000 : 0, offset + 5);
+  out.writeUInt16BE(0, offset + 9);
+  out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
+}
+
+export { OPT_BYTES };

@@ -1,0 +1,81 @@
+// TCP listener (RFC 7766): 2-byte length framing, pipelined queries answered as they complete,
+// idle timeout, a cap on connections and on queries in flight per connection.
+import { createServer, type Server, type Socket } from 'node:net';
+import type { HostPort } from '../config/host-port.js';
+import type { Client } from '../model/query.js';
+import type { QueryPipeline, Reply } from './handle-query.js';
+
+export interface TcpLimits {
+  readonly idleTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly maxInflight: number;
+}
+
+export class TcpListener {
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+    private readonly sockets: Set<Socket>,
+  ) {}
+
+  static start(address: HostPort, pipeline: QueryPipeline, limits: TcpLimits): Promise<TcpListener> {
+    const sockets = new Set<Socket>();
+    const server = createServer({ noDelay: true }, (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      serveConnection(socket, pipeline, limits);
+    });
+    server.maxConnections = limits.maxConnections;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port: address.port, host: address.host, ipv6Only: true }, () => {
+        server.off('error', reject);
+        server.on('error', () => undefined);
+        const bound = server.address();
+        resolve(new TcpListener(server, typeof bound === 'object' && bound ? bound.port : address.port, sockets));
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+function serveConnection(socket: Socket, pipeline: QueryPipeline, limits: TcpLimits): void {
+  const client: Client = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, transport: 'tcp' };
+  let pending: Buffer = Buffer.alloc(0);
+  let inflight = 0;
+  socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
+  socket.on('error', () => socket.destroy());
+  const reply: Reply = (response) => {
+    inflight--;
+    if (socket.destroyed) return;
+    const frame = Buffer.allocUnsafe(2 + response.length);
+    frame.writeUInt16BE(response.length, 0);
+    response.copy(frame, 2);
+    socket.write(frame);
+    if (socket.isPaused() && inflight < limits.maxInflight) socket.resume();
+  };
+  socket.on('data', (chunk: Buffer) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (pending.length >= 2) {
+      const length = pending.readUInt16BE(0);
+      if (length === 0) {
+        // a zero-length frame cannot be a DNS message: count it and drop the connection
+        pipeline.counters.dropped++;
+        socket.destroy();
+        return;
+      }
+      if (pending.length < 2 + length) break;
+      const msg = Buffer.from(pending.subarray(2, 2 + length));
+      pending = pending.subarray(2 + length);
+      inflight++;
+      const before = pipeline.counters.dropped;
+      pipeline.handle(msg, client, reply);
+      if (pipeline.counters.dropped !== before) inflight--; // dropped messages get no reply
+    }
+    if (inflight >= limits.maxInflight) socket.pause();
+  });
+}

@@ -1,0 +1,72 @@
+// Bounded hand-off from the answer path to the consumers: offer() never blocks; overflow is counted, never silent.
+import type { QueryEvent } from '../model/query-event.js';
+import type { EventConsumer } from './event-consumer.js';
+
+export interface EventQueueOptions {
+  readonly capacity: number;
+  readonly batchSize: number;
+  readonly flushIntervalMs: number;
+  /** Called with the count of events dropped since the last report. */
+  readonly onDrops?: (dropped: number) => void;
+}
+
+export class EventQueue {
+  private buffer: QueryEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private scheduled = false;
+  private unreportedDrops = 0;
+  /** Totals since start, for metrics and tests. */
+  offered = 0;
+  dropped = 0;
+  delivered = 0;
+
+  constructor(
+    private readonly consumers: readonly EventConsumer[],
+    private readonly options: EventQueueOptions,
+  ) {}
+
+  get backlog(): number {
+    return this.buffer.length;
+  }
+
+  offer(event: QueryEvent): void {
+    this.offered++;
+    if (this.buffer.length >= this.options.capacity) {
+      this.dropped++;
+      this.unreportedDrops++;
+    } else {
+      this.buffer.push(event);
+    }
+    if (this.buffer.length >= this.options.batchSize) this.scheduleNow();
+    else this.timer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
+  }
+
+  /** Hands everything queued to the consumers, in order. */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.scheduled = false;
+    if (this.unreportedDrops > 0) {
+      this.options.onDrops?.(this.unreportedDrops);
+      this.unreportedDrops = 0;
+    }
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.length > this.options.batchSize ? this.buffer.splice(0, this.options.batchSize) : this.buffer;
+      if (batch === this.buffer) this.buffer = [];
+      for (const consumer of this.consumers) consumer.consume(batch);
+      this.delivered += batch.length;
+    }
+  }
+
+  close(): void {
+    this.flush();
+    for (const consumer of this.consumers) consumer.close?.();
+  }
+
+  private scheduleNow(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // after the current I/O callbacks, so answers already in hand go out first
+    setImmediate(() => this.flush());
+  }
+}

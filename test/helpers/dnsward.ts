@@ -1,0 +1,53 @@
+// Start the real dnsward CLI (`dnsward serve`) as a child process on a loopback port chosen by the OS.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { startProcess, waitFor, type Running } from './processes.js';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+
+export interface Dnsward {
+  readonly port: number;
+  readonly dir: string;
+  readonly dbPath: string;
+  readonly configPath: string;
+  output(): string;
+  /** SIGTERM: graceful stop, queue flushed. */
+  stop(): Promise<void>;
+  readonly process: Running;
+}
+
+/** `config` is the YAML config as an object; listen and store.path are filled in unless given. */
+export async function startDnsward(config: Record<string, unknown>, files: Record<string, string> = {}): Promise<Dnsward> {
+  const dir = mkdtempSync(join(tmpdir(), 'dnsward-test-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const dbPath = join(dir, 'dnsward.db');
+  const full = {
+    listen: { udp: ['127.0.0.1:0'], tcp: ['127.0.0.1:0'] },
+    ...config,
+    store: { path: dbPath, flushIntervalMs: 20, ...(config.store as object | undefined) },
+  };
+  const configPath = join(dir, 'dnsward.yaml');
+  writeFileSync(configPath, stringify(full));
+  return spawnDnsward(dir, configPath, dbPath);
+}
+
+export async function spawnDnsward(dir: string, configPath: string, dbPath: string): Promise<Dnsward> {
+  const proc = startProcess(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/main.ts'), 'serve', '--config', configPath], {
+    ...process.env,
+    NODE_OPTIONS: '',
+  });
+  let port = 0;
+  await waitFor(
+    () => {
+      const match = /"udp":\[(\d+)/.exec(proc.output());
+      if (match) port = Number(match[1]);
+      if (proc.child.exitCode !== null) throw new Error(`dnsward exited:\n${proc.output()}`);
+      return port > 0;
+    },
+    20_000,
+    'dnsward to listen',
+  );
+  return { port, dir, dbPath, configPath, output: proc.output, stop: proc.stop, process: proc };
+}

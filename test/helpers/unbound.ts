@@ -1,0 +1,62 @@
+// A real unbound on a loopback port, authoritative-only for a test zone (it never recurses anywhere).
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dig } from './dig.js';
+import { freePort } from './ports.js';
+import { startProcess, waitFor, type Running } from './processes.js';
+
+export interface Unbound {
+  readonly port: number;
+  /** Names unbound was asked for (lower-case, no trailing dot), from its query log. */
+  queriesSeen(): string[];
+  stop(): Promise<void>;
+}
+
+/** `localData` lines are unbound local-data RRs, e.g. "api.test.example. 300 IN A 192.0.2.10". */
+export async function startUnbound(zone: string, localData: readonly string[]): Promise<Unbound> {
+  const dir = mkdtempSync(join(tmpdir(), 'dnsward-unbound-'));
+  const port = await freePort();
+  const log = join(dir, 'unbound.log');
+  writeFileSync(log, '');
+  const conf = [
+    'server:',
+    `  interface: 127.0.0.1@${port}`,
+    '  do-daemonize: no',
+    '  username: ""',
+    '  chroot: ""',
+    `  directory: "${dir}"`,
+    `  pidfile: "${join(dir, 'unbound.pid')}"`,
+    '  use-syslog: no',
+    `  logfile: "${log}"`,
+    '  log-queries: yes',
+    '  verbosity: 1',
+    '  access-control: 127.0.0.0/8 allow',
+    '  do-ip6: no',
+    '  num-threads: 1',
+    '  module-config: "iterator"',
+    // refuse everything outside the test zone, so nothing ever leaves this machine
+    '  local-zone: "." refuse',
+    `  local-zone: "${zone}." static`,
+    ...localData.map((rr) => `  local-data: "${rr}"`),
+  ].join('\n');
+  const confPath = join(dir, 'unbound.conf');
+  writeFileSync(confPath, `${conf}\n`);
+  const proc: Running = startProcess('unbound', ['-d', '-c', confPath]);
+  await waitFor(async () => (await dig(port, `${zone}`, { type: 'SOA' })).status !== 'TIMEOUT', 10_000, `unbound on ${port}`).catch(
+    (error: unknown) => {
+      void proc.stop();
+      throw new Error(`${String(error)}\n${proc.output()}\n${readFileSync(log, 'utf8')}`);
+    },
+  );
+  return {
+    port,
+    queriesSeen() {
+      return readFileSync(log, 'utf8')
+        .split('\n')
+        .map((line) => /info: \S+ (\S+)\. \S+ IN/.exec(line)?.[1]?.toLowerCase())
+        .filter((name): name is string => name !== undefined);
+    },
+    stop: () => proc.stop(),
+  };
+}
