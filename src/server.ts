@@ -56,10 +56,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const { config } = loaded;
   const holder = new PolicyHolder(compilePolicy(loaded));
   reportWarnings(holder.current, log);
-  if (loaded.defaultUpstreams.length === 0) log.warn('no upstreams configured and none in /etc/resolv.conf: allowed names get SERVFAIL');
+  if (loaded.defaultUpstreams.length === 0)
+    log.warn('no upstreams configured and none in /etc/resolv.conf: allowed names get SERVFAIL');
 
   const db = openDatabase(config.store.path);
-  const writer = config.store.queryLog ? new QueryLogWriter(db, config.store.retentionDays * 86_400_000) : undefined;
+  const writer = config.store.queryLog
+    ? new QueryLogWriter(db, config.store.retentionDays * 86_400_000)
+    : undefined;
   const consumers: EventConsumer[] = [];
   if (writer) consumers.push(writer);
   if (config.store.ndjson !== null) consumers.push(new NdjsonSink(config.store.ndjson));
@@ -98,7 +101,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   const prune = setInterval(() => writer?.prune(), PRUNE_INTERVAL_MS).unref();
   log.info(
-    { udp: udp.map((l) => l.port), tcp: tcp.map((l) => l.port), policy: holder.current.version, upstreams: loaded.defaultUpstreams },
+    {
+      udp: udp.map((l) => l.port),
+      tcp: tcp.map((l) => l.port),
+      policy: holder.current.version,
+      upstreams: loaded.defaultUpstreams,
+    },
     'dnsward listening',
   );
 
@@ -154,9 +162,11 @@ async function bindListeners(
     const udp: UdpListener[] = [];
     const tcp: TcpListener[] = [];
     try {
-      for (const address of udpAddresses) udp.push(await UdpListener.start(address, pipeline, options.recvBufferSize));
+      for (const address of udpAddresses)
+        udp.push(await UdpListener.start(address, pipeline, options.recvBufferSize));
       for (const address of tcpAddresses) {
-        const twin = address.port === 0 ? udpAddresses.findIndex((u) => u.host === address.host && u.port === 0) : -1;
+        const twin =
+          address.port === 0 ? udpAddresses.findIndex((u) => u.host === address.host && u.port === 0) : -1;
         const port = twin >= 0 ? (udp[twin]?.port ?? 0) : address.port;
         tcp.push(await TcpListener.start({ host: address.host, port }, pipeline, options.tcp));
       }
@@ -165,7 +175,9 @@ async function bindListeners(
       await Promise.all([...udp, ...tcp].map((l) => l.close()));
       const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
       if (!inUse || attempt >= 10 || !udpAddresses.some((a) => a.port === 0)) {
-        throw new DnswardError('DNSWARD_ERR_LISTEN', `cannot listen: ${(error as Error).message}`, [], { cause: error });
+        throw new DnswardError('DNSWARD_ERR_LISTEN', `cannot listen: ${(error as Error).message}`, [], {
+          cause: error,
+        });
       }
     }
   }

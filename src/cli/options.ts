@@ -14,7 +14,9 @@ export function parseMode(value: string): 'enforce' | 'audit' {
 export function parseDurationMs(text: string): number | null {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
   if (!match) return null;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+    match[2] as 'ms' | 's' | 'm' | 'h' | 'd'
+  ];
   return Number(match[1]) * unit;
 }
 
@@ -23,6 +25,7 @@ export function parseSince(text: string, now = Date.now()): number {
   const duration = parseDurationMs(text);
   if (duration !== null) return now - duration;
   const time = Date.parse(text);
-  if (Number.isNaN(time)) throw new InvalidArgumentError('expected a duration (30m, 2h, 7d) or an ISO 8601 time');
+  if (Number.isNaN(time))
+    throw new InvalidArgumentError('expected a duration (30m, 2h, 7d) or an ISO 8601 time');
   return time;
 }

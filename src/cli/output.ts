@@ -13,16 +13,26 @@ function cellText(value: Cell): string {
 export function formatTable(rows: readonly Record<string, Cell>[], columns: readonly string[]): string {
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cellText(r[c]).length)));
   const line = (cells: readonly string[]): string =>
-    cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(columns), ...rows.map((r) => line(columns.map((c) => cellText(r[c]))))].join('\n') + '\n';
 }
 
 export function formatCsv(rows: readonly Record<string, Cell>[], columns: readonly string[]): string {
   const quote = (text: string): string => (/[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
-  return [columns.join(','), ...rows.map((r) => columns.map((c) => quote(cellText(r[c]))).join(','))].join('\n') + '\n';
+  return (
+    [columns.join(','), ...rows.map((r) => columns.map((c) => quote(cellText(r[c]))).join(','))].join('\n') +
+    '\n'
+  );
 }
 
-export function formatRows(rows: readonly Record<string, Cell>[], columns: readonly string[], format: OutputFormat): string {
+export function formatRows(
+  rows: readonly Record<string, Cell>[],
+  columns: readonly string[],
+  format: OutputFormat,
+): string {
   switch (format) {
     case 'table':
       return formatTable(rows, columns);

@@ -61,7 +61,11 @@ export class QueryPipeline {
       const reason = parsed.kind === 'formerr' ? parsed.reason : `opcode ${parsed.opcode}`;
       const decision = parsed.kind === 'formerr' ? 'malformed' : 'not-implemented';
       this.send(msg, null, client, reply, headerOnly(msg, rcode), agent, arrived, ts, {
-        decision, reason, ruleId: 'listener', answeredBy: 'listener', upstream: null,
+        decision,
+        reason,
+        ruleId: 'listener',
+        answeredBy: 'listener',
+        upstream: null,
       });
       return;
     }
@@ -69,14 +73,22 @@ export class QueryPipeline {
     if (query.qclass !== CLASS_IN) {
       const out = this.deps.responses.questionOnly(msg, query, RCODE.REFUSED);
       this.send(msg, query, client, reply, out, agent, arrived, ts, {
-        decision: 'refused-class', reason: `class ${query.qclass}`, ruleId: 'listener', answeredBy: 'listener', upstream: null,
+        decision: 'refused-class',
+        reason: `class ${query.qclass}`,
+        ruleId: 'listener',
+        answeredBy: 'listener',
+        upstream: null,
       });
       return;
     }
     // 3. policy: allow, deny or (audit) would-deny; a denied name is answered here and never forwarded
     const decision = policy.decide(agent, query.name, query.qtype, ts);
     const outcome: Outcome = {
-      decision: decision.kind, reason: decision.reason, ruleId: decision.ruleId, answeredBy: 'policy', upstream: null,
+      decision: decision.kind,
+      reason: decision.reason,
+      ruleId: decision.ruleId,
+      answeredBy: 'policy',
+      upstream: null,
     };
     if (decision.kind === 'deny') {
       const out = this.deps.responses.deny(msg, query, RCODE[decision.rcode]);
@@ -97,12 +109,28 @@ export class QueryPipeline {
       ({ answer, upstream }) => {
         const now = Date.now();
         const stored: CachedAnswer = this.deps.cache.set(key, answer, upstream.label, now) ?? {
-          wire: answer.wire, ttlOffsets: answer.ttlOffsets, ttls: [], storedAt: now, expiresAt: now,
-          rcode: answer.rcode, answerCount: answer.answerCount, upstream: upstream.label,
+          wire: answer.wire,
+          ttlOffsets: answer.ttlOffsets,
+          ttls: [],
+          storedAt: now,
+          expiresAt: now,
+          rcode: answer.rcode,
+          answerCount: answer.answerCount,
+          upstream: upstream.label,
         };
         outcome.answeredBy = 'upstream';
         outcome.upstream = upstream.label;
-        this.send(msg, query, client, reply, answerForClient(msg, query, stored, now), agent, arrived, ts, outcome);
+        this.send(
+          msg,
+          query,
+          client,
+          reply,
+          answerForClient(msg, query, stored, now),
+          agent,
+          arrived,
+          ts,
+          outcome,
+        );
       },
       () => {
         this.counters.servfail++;
@@ -128,7 +156,8 @@ export class QueryPipeline {
     let out = response;
     if (query && client.transport === 'udp') {
       const limit = query.ednsUdpSize > 0 ? Math.min(query.ednsUdpSize, this.deps.maxUdpPayload) : 512;
-      if (out.length > limit) out = this.deps.responses.questionOnly(msg, query, out.readUInt16BE(2) & 0xf, 0, true);
+      if (out.length > limit)
+        out = this.deps.responses.questionOnly(msg, query, out.readUInt16BE(2) & 0xf, 0, true);
     }
     reply(out, client);
     this.deps.events.offer({

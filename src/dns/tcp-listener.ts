@@ -32,7 +32,9 @@ export class TcpListener {
         server.off('error', reject);
         server.on('error', () => undefined);
         const bound = server.address();
-        resolve(new TcpListener(server, typeof bound === 'object' && bound ? bound.port : address.port, sockets));
+        resolve(
+          new TcpListener(server, typeof bound === 'object' && bound ? bound.port : address.port, sockets),
+        );
       });
     });
   }
@@ -44,7 +46,11 @@ export class TcpListener {
 }
 
 function serveConnection(socket: Socket, pipeline: QueryPipeline, limits: TcpLimits): void {
-  const client: Client = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, transport: 'tcp' };
+  const client: Client = {
+    address: socket.remoteAddress ?? '',
+    port: socket.remotePort ?? 0,
+    transport: 'tcp',
+  };
   let pending: Buffer = Buffer.alloc(0);
   let inflight = 0;
   socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());

@@ -13,7 +13,11 @@ export class UdpListener {
 
   static start(address: HostPort, pipeline: QueryPipeline, recvBufferSize: number): Promise<UdpListener> {
     const v6 = isIPv6(address.host);
-    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ...(v6 ? { ipv6Only: true } : {}), recvBufferSize });
+    const socket = createSocket({
+      type: v6 ? 'udp6' : 'udp4',
+      ...(v6 ? { ipv6Only: true } : {}),
+      recvBufferSize,
+    });
     const reply: Reply = (response: Buffer, client: Client) => {
       socket.send(response, client.port, client.address);
     };

@@ -58,7 +58,14 @@ export function readUpstreamAnswer(buf: Buffer, questionEnd: number): UpstreamAn
       if (ttlOffset > optStart) ttlOffsets[i] = ttlOffset - (optEnd - optStart);
     }
   }
-  return { wire, rcode, truncated, answerCount: counts[0], ttlOffsets, cacheTtl: cacheTtl(rcode, counts[0], minTtl, soaTtl) };
+  return {
+    wire,
+    rcode,
+    truncated,
+    answerCount: counts[0],
+    ttlOffsets,
+    cacheTtl: cacheTtl(rcode, counts[0], minTtl, soaTtl),
+  };
 }
 
 function cacheTtl(rcode: number, answers: number, minTtl: number, soaTtl: number | null): number | null {

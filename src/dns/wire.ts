@@ -124,7 +124,18 @@ function labelText(buf: Buffer, start: number, end: number): string {
   let plain = true;
   for (let i = start; i < end; i++) {
     const c = buf[i] ?? 0;
-    if (c <= 0x20 || c >= 0x7f || c === 0x2e || c === 0x5c || c === 0x22 || c === 0x28 || c === 0x29 || c === 0x3b || c === 0x40 || c === 0x24) {
+    if (
+      c <= 0x20 ||
+      c >= 0x7f ||
+      c === 0x2e ||
+      c === 0x5c ||
+      c === 0x22 ||
+      c === 0x28 ||
+      c === 0x29 ||
+      c === 0x3b ||
+      c === 0x40 ||
+      c === 0x24
+    ) {
       plain = false;
       break;
     }
@@ -134,7 +145,16 @@ function labelText(buf: Buffer, start: number, end: number): string {
   for (let i = start; i < end; i++) {
     const c = buf[i] ?? 0;
     if (c <= 0x20 || c >= 0x7f) out += `\\${String(c).padStart(3, '0')}`;
-    else if (c === 0x2e || c === 0x5c || c === 0x22 || c === 0x28 || c === 0x29 || c === 0x3b || c === 0x40 || c === 0x24) {
+    else if (
+      c === 0x2e ||
+      c === 0x5c ||
+      c === 0x22 ||
+      c === 0x28 ||
+      c === 0x29 ||
+      c === 0x3b ||
+      c === 0x40 ||
+      c === 0x24
+    ) {
       out += `\\${String.fromCharCode(c)}`;
     } else out += String.fromCharCode(c);
   }
@@ -155,7 +175,7 @@ export function skipName(buf: Buffer, start: number): number {
 }
 
 function hasOption(buf: Buffer, start: number, end: number, code: number): boolean {
-  for (let offset = start; offset + 4 <= end; ) {
+  for (let offset = start; offset + 4 <= end;) {
     if (buf.readUInt16BE(offset) === code) return true;
     offset += 4 + buf.readUInt16BE(offset + 2);
   }

@@ -51,7 +51,10 @@ export class EventQueue {
       this.unreportedDrops = 0;
     }
     while (this.buffer.length > 0) {
-      const batch = this.buffer.length > this.options.batchSize ? this.buffer.splice(0, this.options.batchSize) : this.buffer;
+      const batch =
+        this.buffer.length > this.options.batchSize
+          ? this.buffer.splice(0, this.options.batchSize)
+          : this.buffer;
       if (batch === this.buffer) this.buffer = [];
       for (const consumer of this.consumers) consumer.consume(batch);
       this.delivered += batch.length;

@@ -98,16 +98,23 @@ function compileGroup(
       const list = loadAllowlistFile(path, display);
       hash.update(JSON.stringify(list.entries));
       if (list.group !== undefined && list.group !== group.name) {
-        warnings.push(`${display}:1 group: file says group "${list.group}" but is used by group "${group.name}"`);
+        warnings.push(
+          `${display}:1 group: file says group "${list.group}" but is used by group "${group.name}"`,
+        );
       }
       for (const entry of list.entries) {
         const duplicate = seen.get(entry.domain);
         if (duplicate) {
-          errors.push(`${display}:${entry.line} domain: "${entry.domain}" is already listed at ${duplicate.file}:${duplicate.line}`);
+          errors.push(
+            `${display}:${entry.line} domain: "${entry.domain}" is already listed at ${duplicate.file}:${duplicate.line}`,
+          );
           continue;
         }
         seen.set(entry.domain, entry);
-        if (entry.expiresAt <= now) warnings.push(`${display}:${entry.line} expires: "${entry.domain}" expired on ${entry.expires ?? ''}; it no longer matches`);
+        if (entry.expiresAt <= now)
+          warnings.push(
+            `${display}:${entry.line} expires: "${entry.domain}" expired on ${entry.expires ?? ''}; it no longer matches`,
+          );
         trie.insert(entry.name, entry.wildcard, entry);
         entries.push(entry);
       }
@@ -127,7 +134,15 @@ function compileGroup(
     const code = qtypeCode(name);
     if (code !== undefined) qtypes.add(code); // the schema already rejected unknown names
   }
-  return new GroupPolicy({ name: group.name, tier: group.tier, mode: group.mode, denyRcode: group.denyRcode, qtypes, trie, entries });
+  return new GroupPolicy({
+    name: group.name,
+    tier: group.tier,
+    mode: group.mode,
+    denyRcode: group.denyRcode,
+    qtypes,
+    trie,
+    entries,
+  });
 }
 
 function configName(loaded: LoadedConfig): string {

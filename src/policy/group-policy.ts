@@ -44,7 +44,12 @@ export class GroupPolicy {
       this.allowByEntry.set(entry, Object.freeze({ kind: 'allow', ruleId: entry.id, reason: 'allowlisted' }));
     }
     const deny = (ruleId: string, reason: string): Decision =>
-      Object.freeze({ kind: init.mode === 'audit' ? 'would-deny' : 'deny', rcode: init.denyRcode, ruleId, reason });
+      Object.freeze({
+        kind: init.mode === 'audit' ? 'would-deny' : 'deny',
+        rcode: init.denyRcode,
+        ruleId,
+        reason,
+      });
     this.denied = {
       zeroEgress: deny(`${init.name}/tier1`, 'zero-egress-tier'),
       badName: deny(`${init.name}/hostname`, 'not-a-hostname'),

@@ -8,7 +8,9 @@ export class NdjsonSink implements EventConsumer {
 
   /** `target` is "stdout" or a file path (appended to). */
   constructor(target: string) {
-    const destination = pino.destination(target === 'stdout' ? { fd: 1, sync: false } : { dest: target, mkdir: true, sync: false });
+    const destination = pino.destination(
+      target === 'stdout' ? { fd: 1, sync: false } : { dest: target, mkdir: true, sync: false },
+    );
     this.out = pino({ base: null, timestamp: false, messageKey: 'kind' }, destination);
   }
 

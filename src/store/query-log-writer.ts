@@ -24,9 +24,26 @@ export class QueryLogWriter implements EventConsumer {
     this.insertBatch = db.transaction((batch: readonly QueryEvent[]) => {
       for (const e of batch) {
         this.insert.run(
-          e.ts, e.transport, e.clientIp, e.clientPort, e.agentId, e.group, e.tier, e.qname, e.qtype, e.decision,
-          e.reason, e.ruleId, e.rcode, e.upstream, e.cached ? 1 : 0, e.answeredBy, e.latencyUs, e.reqBytes,
-          e.respBytes, e.answers,
+          e.ts,
+          e.transport,
+          e.clientIp,
+          e.clientPort,
+          e.agentId,
+          e.group,
+          e.tier,
+          e.qname,
+          e.qtype,
+          e.decision,
+          e.reason,
+          e.ruleId,
+          e.rcode,
+          e.upstream,
+          e.cached ? 1 : 0,
+          e.answeredBy,
+          e.latencyUs,
+          e.reqBytes,
+          e.respBytes,
+          e.answers,
         );
       }
     });

@@ -19,12 +19,17 @@ export interface DigOptions {
   readonly extra?: readonly string[];
 }
 
-export async function dig(port: number, name: string, options: DigOptions = {}, server = '127.0.0.1'): Promise<DigResult> {
+export async function dig(
+  port: number,
+  name: string,
+  options: DigOptions = {},
+  server = '127.0.0.1',
+): Promise<DigResult> {
   const args = [`@${server}`, '-p', String(port), name, options.type ?? 'A', '+tries=1', '+time=3'];
   if (options.tcp) args.push('+tcp');
   args.push(...(options.extra ?? []));
-  const { stdout } = await run('dig', args, { timeout: 15_000 }).catch((error: { stdout?: string }) => ({
-    stdout: error.stdout ?? '',
+  const { stdout } = await run('dig', args, { timeout: 15_000 }).catch((error: unknown) => ({
+    stdout: (error as { stdout?: string }).stdout ?? '',
   }));
   return parseDig(stdout);
 }

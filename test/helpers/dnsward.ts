@@ -12,14 +12,17 @@ export interface Dnsward {
   readonly dir: string;
   readonly dbPath: string;
   readonly configPath: string;
-  output(): string;
+  readonly output: () => string;
   /** SIGTERM: graceful stop, queue flushed. */
-  stop(): Promise<void>;
+  readonly stop: () => Promise<void>;
   readonly process: Running;
 }
 
 /** `config` is the YAML config as an object; listen and store.path are filled in unless given. */
-export async function startDnsward(config: Record<string, unknown>, files: Record<string, string> = {}): Promise<Dnsward> {
+export async function startDnsward(
+  config: Record<string, unknown>,
+  files: Record<string, string> = {},
+): Promise<Dnsward> {
   const dir = mkdtempSync(join(tmpdir(), 'dnsward-test-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   const dbPath = join(dir, 'dnsward.db');
@@ -34,10 +37,14 @@ export async function startDnsward(config: Record<string, unknown>, files: Recor
 }
 
 export async function spawnDnsward(dir: string, configPath: string, dbPath: string): Promise<Dnsward> {
-  const proc = startProcess(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/main.ts'), 'serve', '--config', configPath], {
-    ...process.env,
-    NODE_OPTIONS: '',
-  });
+  const proc = startProcess(
+    process.execPath,
+    ['--import', 'tsx', join(REPO_ROOT, 'src/main.ts'), 'serve', '--config', configPath],
+    {
+      ...process.env,
+      NODE_OPTIONS: '',
+    },
+  );
   let port = 0;
   await waitFor(
     () => {

@@ -3,15 +3,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface Running {
   readonly child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
+  readonly output: () => string;
+  readonly stop: () => Promise<void>;
 }
 
-export function startProcess(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Running {
+export function startProcess(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Running {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     child,
@@ -37,7 +41,11 @@ export function startProcess(command: string, args: readonly string[], env: Node
 }
 
 /** Polls `check` every 50 ms until it returns true or `timeoutMs` passes. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

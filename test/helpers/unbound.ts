@@ -9,8 +9,8 @@ import { startProcess, waitFor, type Running } from './processes.js';
 export interface Unbound {
   readonly port: number;
   /** Names unbound was asked for (lower-case, no trailing dot), from its query log. */
-  queriesSeen(): string[];
-  stop(): Promise<void>;
+  readonly queriesSeen: () => string[];
+  readonly stop: () => Promise<void>;
 }
 
 /** `localData` lines are unbound local-data RRs, e.g. "api.test.example. 300 IN A 192.0.2.10". */
@@ -38,17 +38,19 @@ export async function startUnbound(zone: string, localData: readonly string[]): 
     // refuse everything outside the test zone, so nothing ever leaves this machine
     '  local-zone: "." refuse',
     `  local-zone: "${zone}." static`,
-    ...localData.map((rr) => `  local-data: "${rr}"`),
+    ...localData.map((rr) => `  local-data: '${rr}'`),
   ].join('\n');
   const confPath = join(dir, 'unbound.conf');
   writeFileSync(confPath, `${conf}\n`);
   const proc: Running = startProcess('unbound', ['-d', '-c', confPath]);
-  await waitFor(async () => (await dig(port, `${zone}`, { type: 'SOA' })).status !== 'TIMEOUT', 10_000, `unbound on ${port}`).catch(
-    (error: unknown) => {
-      void proc.stop();
-      throw new Error(`${String(error)}\n${proc.output()}\n${readFileSync(log, 'utf8')}`);
-    },
-  );
+  await waitFor(
+    async () => (await dig(port, zone, { type: 'SOA' })).status !== 'TIMEOUT',
+    10_000,
+    `unbound on ${port}`,
+  ).catch((error: unknown) => {
+    void proc.stop();
+    throw new Error(`${String(error)}\n${proc.output()}\n${readFileSync(log, 'utf8')}`);
+  });
   return {
     port,
     queriesSeen() {

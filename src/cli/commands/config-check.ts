@@ -17,7 +17,9 @@ export function registerConfigCheck(program: Command): void {
         const policy = compilePolicy(loadConfig(options.config, { allowlist: options.allowlist }));
         for (const warning of policy.warnings) process.stdout.write(`warning: ${warning}\n`);
         const entries = [...policy.groups.values()].reduce((n, g) => n + g.entries.length, 0);
-        process.stdout.write(`ok: ${policy.groups.size} group(s), ${entries} allowlist entries, policy ${policy.version}\n`);
+        process.stdout.write(
+          `ok: ${policy.groups.size} group(s), ${entries} allowlist entries, policy ${policy.version}\n`,
+        );
       } catch (error) {
         if (!(error instanceof DnswardError)) throw error;
         const lines = error.details.length > 0 ? error.details : [error.message];

@@ -5,7 +5,20 @@ import { findQueries } from '../../store/query-log-reader.js';
 import { formatRows } from '../output.js';
 import { parseSince } from '../options.js';
 
-const COLUMNS = ['ts', 'agentId', 'group', 'clientIp', 'transport', 'qname', 'qtype', 'decision', 'reason', 'rcode', 'answeredBy', 'latencyUs'];
+const COLUMNS = [
+  'ts',
+  'agentId',
+  'group',
+  'clientIp',
+  'transport',
+  'qname',
+  'qtype',
+  'decision',
+  'reason',
+  'rcode',
+  'answeredBy',
+  'latencyUs',
+];
 
 interface QueriesOptions {
   db: string;
@@ -48,7 +61,9 @@ export function registerQueries(program: Command): void {
         });
         const rows = events.map((e) => ({ ...e, ts: new Date(e.ts).toISOString() }));
         const format = options.json ? 'json' : options.csv ? 'csv' : 'table';
-        process.stdout.write(formatRows(rows, format === 'table' ? COLUMNS : Object.keys(rows[0] ?? { ts: 0 }), format));
+        process.stdout.write(
+          formatRows(rows, format === 'table' ? COLUMNS : Object.keys(rows[0] ?? { ts: 0 }), format),
+        );
       } finally {
         db.close();
       }

@@ -21,7 +21,12 @@ export function registerServe(program: Command): void {
     .description('run the resolver (embedded default config when no --config is given)')
     .option('-c, --config <file>', 'YAML config file')
     .option('--listen <addr:port>', 'UDP+TCP listen address (overrides listen.udp/tcp)')
-    .option('--upstream <addr:port>', 'default upstream, repeatable (overrides upstreams.default)', collect, [])
+    .option(
+      '--upstream <addr:port>',
+      'default upstream, repeatable (overrides upstreams.default)',
+      collect,
+      [],
+    )
     .option('--allowlist <file>', 'allowlist for the default group, repeatable', collect, [])
     .option('--mode <mode>', 'enforce | audit, for the default group', parseMode)
     .option('--db <file>', 'SQLite database (overrides store.path)')

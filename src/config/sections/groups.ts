@@ -1,11 +1,14 @@
 // groups and identity: which clients form which agent group, and each group's policy.
 import { z } from 'zod';
 import { qtypeCode } from '../../dns/codes.js';
+import type { Tier } from '../../model/agent.js';
 import { parsePrefix } from '../../policy/cidr.js';
 
 export const TIER_CAPS = { 1: 0, 2: 5, 3: 50, 4: 200 } as const;
 
-const cidr = z.string().refine((text) => parsePrefix(text) !== null, 'expected an IP address or CIDR ("10.0.0.0/8", "fd00::/8")');
+const cidr = z
+  .string()
+  .refine((text) => parsePrefix(text) !== null, 'expected an IP address or CIDR ("10.0.0.0/8", "fd00::/8")');
 
 export const clientRule = z.union([
   cidr,
@@ -14,14 +17,19 @@ export const clientRule = z.union([
 
 const qtypeName = z
   .string()
-  .regex(/^([A-Z][A-Z0-9-]*|TYPE\d+)$/, 'expected a qtype mnemonic such as "A" or "TYPE65"');
+  .refine((name) => qtypeCode(name) !== undefined, 'expected a qtype mnemonic such as "A" or "TYPE65"');
+
+const tier = z
+  .number({ invalid_type_error: 'expected a tier: 1, 2, 3 or 4' })
+  .int()
+  .min(1, 'expected a tier: 1, 2, 3 or 4')
+  .max(4, 'expected a tier: 1, 2, 3 or 4')
+  .transform((value) => value as Tier);
 
 export const groupSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, "-" and "_"'),
-    tier: z
-      .union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)])
-      .describe('risk tier from the egress guide'),
+    tier: tier.describe('risk tier from the egress guide: 1 zero egress, 2 minimal, 3 standard, 4 extended'),
     clients: z
       .array(clientRule)
       .default([])
