@@ -17,7 +17,17 @@ function rng(seed: number): () => number {
 }
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_';
-const TYPES = ['A', 'AAAA', 'TXT', 'MX', 'NULL', 'CNAME', 'SRV', 'PTR', 'ANY'] as const;
+const TYPES: readonly dnsPacket.RecordType[] = [
+  'A',
+  'AAAA',
+  'TXT',
+  'MX',
+  'NULL',
+  'CNAME',
+  'SRV',
+  'PTR',
+  'ANY',
+];
 
 function randomName(next: () => number): string {
   const labels = 1 + Math.floor(next() * 5);
@@ -47,7 +57,10 @@ describe('parseQuery', () => {
                 name: '.',
                 type: 'OPT',
                 udpPayloadSize: 1232 + i,
-                flags: next() < 0.5 ? dnsPacket.DNSSEC_OK : 0,
+                extendedRcode: 0,
+                ednsVersion: 0,
+                flags: 0,
+                flag_do: next() < 0.5,
                 options: [],
               },
             ]
@@ -108,7 +121,10 @@ describe('parseQuery', () => {
           name: '.',
           type: 'OPT',
           udpPayloadSize: 4096,
+          extendedRcode: 0,
+          ednsVersion: 0,
           flags: dnsPacket.DNSSEC_OK,
+          flag_do: true,
           options: [{ code: 8, family: 1, sourcePrefixLength: 24, scopePrefixLength: 0, ip: '192.0.2.0' }],
         },
       ],
