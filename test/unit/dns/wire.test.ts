@@ -26,7 +26,7 @@ const TYPES: readonly dnsPacket.RecordType[] = [
   'CNAME',
   'SRV',
   'PTR',
-  'ANY',
+  'CAA',
 ];
 
 function randomName(next: () => number): string {
