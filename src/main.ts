@@ -9,7 +9,9 @@ try {
   await buildProgram().parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
-    process.exitCode = error.exitCode;
+    // commander's usage errors (unknown option, missing argument) exit 2, like ours; help and version exit 0
+    process.exitCode =
+      error.exitCode === 1 && error.code !== 'commander.executeSubCommandAsync' ? 2 : error.exitCode;
   } else if (error instanceof DnswardError) {
     process.stderr.write(`dnsward: ${error.message}\n`);
     for (const line of error.details) process.stderr.write(`${line}\n`);

@@ -4,27 +4,54 @@ import { loadConfig, type ConfigOverrides, type LoadedConfig } from './config/lo
 import { AnswerCache } from './dns/cache.js';
 import { QueryPipeline } from './dns/handle-query.js';
 import { PolicyHolder } from './dns/policy-holder.js';
+import { RebindingGuard } from './dns/rebinding-guard.js';
 import { ResponseBuilder } from './dns/responses.js';
 import { TcpListener, type TcpLimits } from './dns/tcp-listener.js';
 import { UdpListener } from './dns/udp-listener.js';
 import { UpstreamRouter } from './dns/upstream-router.js';
+import { upstreamStats } from './dns/upstream.js';
 import { DnswardError } from './errors.js';
 import type { EventConsumer } from './events/event-consumer.js';
 import { EventQueue } from './events/event-queue.js';
 import type { Logger } from './log/logger.js';
+import { createHealthHandler, startMetricsServer, type MetricsServer } from './metrics/http-server.js';
+import { databaseWritableProbe, Readiness } from './metrics/readiness.js';
+import { ServerMetrics, type AlertChange } from './metrics/registry.js';
 import { compilePolicy, type Policy } from './policy/compile.js';
+import { Guard } from './policy/guard.js';
+import { QuarantineBook } from './policy/quarantine-book.js';
+import { QuarantineKeeper } from './policy/quarantine-keeper.js';
+import { AlertRepository } from './store/alert-repository.js';
+import { QuarantineRepository } from './store/quarantine-repository.js';
+import { createDetectionConsumer } from './detect/consumer.js';
+import { emptyFiles, policyFiles, ReloadWatcher, sectionsNeedingRestart } from './policy/reload-watcher.js';
+import { AllowlistHitRecorder } from './store/allowlist-hits.js';
 import { openDatabase, type Db } from './store/database.js';
-import { NdjsonSink } from './store/ndjson-sink.js';
+import { NdjsonSink, type AlertRecordInput } from './store/ndjson-sink.js';
 import { QueryLogWriter } from './store/query-log-writer.js';
 
 /** TTL of synthesized NXDOMAIN answers (SOA MINIMUM): clients cache a denial this long. */
 const DENY_NEGATIVE_TTL = 60;
 const PRUNE_INTERVAL_MS = 3_600_000;
+const QUARANTINE_SYNC_MS = 2000;
 
 export interface ReloadResult {
   readonly ok: boolean;
   readonly version: string;
   readonly errors: readonly string[];
+  /** False when the reloaded files compile to the policy already in force. */
+  readonly changed: boolean;
+  /** Changed config sections a reload does not apply (listen, upstreams, store, …): restart for those. */
+  readonly restartRequired: readonly string[];
+}
+
+/** What asked for a reload (logged). */
+export type ReloadTrigger = 'signal' | 'file-change' | 'api';
+
+/** Hooks the extra consumers call; wired to metrics and the NDJSON stream here. */
+export interface ServerHooks {
+  /** Every alert a detection batch created or updated (AlertState fits): counted, streamed as NDJSON. */
+  onAlerts(alerts: readonly (AlertChange & AlertRecordInput)[]): void;
 }
 
 export interface RunningServer {
@@ -37,8 +64,12 @@ export interface RunningServer {
   readonly cache: AnswerCache;
   readonly router: UpstreamRouter;
   readonly db: Db;
+  /** Null when `metrics.listen` is null. */
+  readonly metrics: ServerMetrics | undefined;
+  readonly metricsPort: number | null;
+  readonly readiness: Readiness;
   /** Re-reads the config file and allowlists; on any error the running policy stays. */
-  reload(): ReloadResult;
+  reload(trigger?: ReloadTrigger): ReloadResult;
   close(): Promise<void>;
 }
 
@@ -47,14 +78,52 @@ export interface StartOptions {
   readonly overrides?: ConfigOverrides;
   readonly log: Logger;
   /** Extra consumers behind the queue (detection engine). */
-  readonly consumers?: (db: Db, loaded: LoadedConfig) => EventConsumer[];
+  readonly consumers?: (db: Db, loaded: LoadedConfig, hooks: ServerHooks) => EventConsumer[];
+  /** Reload when the config or an allowlist file changes (default true; SIGHUP works either way). */
+  readonly watch?: boolean;
+}
+
+interface Operate {
+  readonly readiness: Readiness;
+  readonly dbProbe: ReturnType<typeof databaseWritableProbe>;
+  readonly metrics: ServerMetrics | undefined;
+  readonly metricsHttp: MetricsServer | undefined;
 }
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
-  const { log } = options;
   const loaded = loadConfig(options.configFile, options.overrides);
+  // metrics and probes first: /readyz answers 503 until policy, database and listeners are up
+  const dbProbe = databaseWritableProbe(loaded.config.store.path);
+  const readiness = new Readiness(dbProbe.check);
+  const listen = loaded.config.metrics.listen;
+  const metrics = listen === null ? undefined : new ServerMetrics();
+  const metricsHttp =
+    listen === null || metrics === undefined
+      ? undefined
+      : await startMetricsServer(
+          listen,
+          createHealthHandler({ metrics: () => metrics.exposition(), readiness: () => readiness.report() }),
+        );
+  try {
+    return await startResolver(options, loaded, { readiness, dbProbe, metrics, metricsHttp });
+  } catch (error) {
+    await metricsHttp?.close();
+    dbProbe.close();
+    throw error;
+  }
+}
+
+async function startResolver(
+  options: StartOptions,
+  loaded: LoadedConfig,
+  operate: Operate,
+): Promise<RunningServer> {
+  const { log } = options;
+  const { readiness, dbProbe, metrics, metricsHttp } = operate;
   const { config } = loaded;
   const holder = new PolicyHolder(compilePolicy(loaded));
+  readiness.policyLoaded = true;
+  metrics?.policyLoaded(holder.current);
   reportWarnings(holder.current, log);
   if (loaded.defaultUpstreams.length === 0)
     log.warn('no upstreams configured and none in /etc/resolv.conf: allowed names get SERVFAIL');
@@ -65,8 +134,44 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     : undefined;
   const consumers: EventConsumer[] = [];
   if (writer) consumers.push(writer);
-  if (config.store.ndjson !== null) consumers.push(new NdjsonSink(config.store.ndjson));
-  consumers.push(...(options.consumers?.(db, loaded) ?? []));
+  const ndjson = config.store.ndjson === null ? undefined : new NdjsonSink(config.store.ndjson);
+  if (ndjson) consumers.push(ndjson);
+  const hooks: ServerHooks = {
+    onAlerts(alerts) {
+      metrics?.alertsChanged(alerts);
+      ndjson?.writeAlerts(alerts);
+    },
+  };
+  // detection behind the queue; its alerts feed metrics, the NDJSON stream and quarantines
+  const book = new QuarantineBook();
+  const quarantines = new QuarantineKeeper(
+    new QuarantineRepository(db),
+    new AlertRepository(db),
+    book,
+    () => holder.current,
+    log,
+  );
+  quarantines.sync();
+  if (config.detection.enabled) {
+    consumers.push(
+      createDetectionConsumer({
+        db,
+        config: config.detection,
+        log,
+        onAlerts: (alerts) => {
+          hooks.onAlerts(alerts);
+          quarantines.onAlerts(alerts);
+        },
+      }),
+    );
+  }
+  consumers.push(...(options.consumers?.(db, loaded, hooks) ?? []));
+  // allowlist lifecycle (hits per entry, for `allowlist stale`) and metrics: aggregated per batch
+  const hitRecorder = config.store.allowlistHits
+    ? new AllowlistHitRecorder(db, (error) => log.warn({ err: error }, 'allowlist hit counts not stored'))
+    : undefined;
+  if (hitRecorder) consumers.push(hitRecorder);
+  if (metrics) consumers.push(metrics.queries);
   const queue = new EventQueue(consumers, {
     capacity: config.store.queueSize,
     batchSize: config.store.batchSize,
@@ -82,10 +187,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     udpMs: config.upstreams.timeoutMs,
     tcpMs: config.upstreams.tcpTimeoutMs,
   });
+  // names under conditional-forwarding zones (cluster.local, corp zones) legitimately resolve to private addresses
+  const internalNames = config.upstreams.forward.flatMap((rule) => [rule.zone, `*.${rule.zone}`]);
   const pipeline = new QueryPipeline({
     policy: holder,
+    guard: new Guard(config.guard.stateEntries, book),
     cache,
     router,
+    rebinding: new RebindingGuard(config.guard.rebinding.enabled, [
+      ...internalNames,
+      ...config.guard.rebinding.allowNames,
+    ]),
     responses: new ResponseBuilder(DENY_NEGATIVE_TTL),
     events: queue,
     maxUdpPayload: config.listen.maxUdpPayload,
@@ -100,12 +212,79 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     },
   });
   const prune = setInterval(() => writer?.prune(), PRUNE_INTERVAL_MS).unref();
+  // quarantines released by the CLI (or expired) take effect within this interval
+  const quarantineSync = setInterval(() => quarantines.sync(), QUARANTINE_SYNC_MS).unref();
+  metrics?.attach({
+    cache,
+    queue,
+    unreadableDropped: () => pipeline.counters.dropped,
+    upstreamFailures: router.failures,
+    upstreamMismatched: () => upstreamStats.mismatched,
+    queryLog: writer,
+    allowlistHits: hitRecorder,
+  });
+  readiness.listenersBound = true;
+
+  // the config in force for groups/identity; other sections stay as started (a change needs a restart)
+  let current = loaded;
+  const watcher =
+    options.watch === false
+      ? undefined
+      : new ReloadWatcher({ onChange: (changed) => reload('file-change', changed), log });
+  watcher?.watch(policyFiles(loaded));
+
+  function reload(trigger: ReloadTrigger = 'signal', changedFiles: readonly string[] = []): ReloadResult {
+    const previous = holder.current.version;
+    let next: LoadedConfig | undefined;
+    try {
+      // a file caught between an editor's truncate and write would read as "no entries": refuse it
+      refuseEmpty(current.file === null ? [] : [current.file]);
+      const loadedNext = loadConfig(options.configFile, options.overrides);
+      next = loadedNext;
+      refuseEmpty(policyFiles(loadedNext));
+      const policy = compilePolicy(loadedNext);
+      const changed = policy.version !== previous;
+      if (changed) holder.swap(policy);
+      current = loadedNext;
+      watcher?.watch(policyFiles(loadedNext));
+      metrics?.reloaded(true);
+      if (changed) {
+        metrics?.policyLoaded(policy);
+        reportWarnings(policy, log);
+      }
+      const restartRequired = sectionsNeedingRestart(loaded.config, loadedNext.config);
+      if (restartRequired.length > 0) {
+        log.warn(
+          { sections: restartRequired },
+          'config sections changed that a reload does not apply (listen addresses, upstreams, store, metrics, …): restart dnsward for them',
+        );
+      }
+      log.info(
+        { policy: policy.version, previous, trigger, files: changedFiles },
+        changed ? 'policy reloaded' : 'policy reloaded: unchanged',
+      );
+      return { ok: true, version: policy.version, errors: [], changed, restartRequired };
+    } catch (error) {
+      const errors = error instanceof DnswardError ? [error.message, ...error.details] : [String(error)];
+      metrics?.reloaded(false);
+      // keep watching the files the broken config names too, so fixing any of them reloads
+      if (next) watcher?.watch([...policyFiles(current), ...policyFiles(next)]);
+      log.error(
+        { errors, policy: previous, trigger, files: changedFiles },
+        'reload failed; keeping the last good policy',
+      );
+      return { ok: false, version: previous, errors, changed: false, restartRequired: [] };
+    }
+  }
+
   log.info(
     {
       udp: udp.map((l) => l.port),
       tcp: tcp.map((l) => l.port),
       policy: holder.current.version,
       upstreams: loaded.defaultUpstreams,
+      metrics: metricsHttp?.port ?? null,
+      watching: watcher?.directories ?? [],
     },
     'dnsward listening',
   );
@@ -120,30 +299,36 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     cache,
     router,
     db,
-    reload() {
-      try {
-        const next = compilePolicy(loadConfig(options.configFile, options.overrides));
-        holder.swap(next);
-        reportWarnings(next, log);
-        log.info({ policy: next.version }, 'policy reloaded');
-        return { ok: true, version: next.version, errors: [] };
-      } catch (error) {
-        const errors = error instanceof DnswardError ? [error.message, ...error.details] : [String(error)];
-        log.error({ errors, policy: holder.current.version }, 'reload failed; keeping the last good policy');
-        return { ok: false, version: holder.current.version, errors };
-      }
-    },
+    metrics,
+    metricsPort: metricsHttp?.port ?? null,
+    readiness,
+    reload,
     async close() {
       clearInterval(prune);
+      clearInterval(quarantineSync);
+      readiness.listenersBound = false;
+      watcher?.close();
       await Promise.all([...udp, ...tcp].map((l) => l.close()));
       queue.close();
       db.close();
+      dbProbe.close();
+      await metricsHttp?.close();
     },
   };
 }
 
 function reportWarnings(policy: Policy, log: Logger): void {
   for (const warning of policy.warnings) log.warn(warning);
+}
+
+function refuseEmpty(files: readonly string[]): void {
+  const empty = emptyFiles(files);
+  if (empty.length === 0) return;
+  throw new DnswardError(
+    'DNSWARD_ERR_ALLOWLIST',
+    `${empty.length} empty file(s)`,
+    empty.map((file) => `${file}:1 (file): empty (still being written?)`),
+  );
 }
 
 interface BindOptions {

@@ -1,7 +1,12 @@
 // The commander tree: one file per command under commands/, registered here.
 import { Command } from 'commander';
+import { registerAlerts } from './commands/alerts.js';
+import { registerAllowlist } from './commands/allowlist.js';
 import { registerConfigCheck } from './commands/config-check.js';
+import { registerQuarantine } from './commands/quarantine.js';
 import { registerQueries } from './commands/queries.js';
+import { registerReload } from './commands/reload.js';
+import { registerReplay } from './commands/replay.js';
 import { registerServe } from './commands/serve.js';
 
 export function buildProgram(): Command {
@@ -13,5 +18,10 @@ export function buildProgram(): Command {
   registerServe(program);
   registerConfigCheck(program);
   registerQueries(program);
+  registerReload(program);
+  registerAllowlist(program);
+  registerAlerts(program);
+  registerReplay(program);
+  registerQuarantine(program);
   return program;
 }

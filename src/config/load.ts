@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG_YAML } from './default-config.js';
 import { parseHostPort, type HostPort } from './host-port.js';
 import { resolvConfNameservers } from './resolv-conf.js';
 import { configSchema, type Config } from './schema.js';
+import { implicitGroup } from './sections/groups.js';
 import { parseYaml } from './yaml-source.js';
 
 /** The repository (or installed package) root: where the embedded default finds `allowlists/`. */
@@ -75,7 +76,7 @@ function applyOverrides(config: Config, overrides: ConfigOverrides): Config {
     let group = out.groups.find((g) => g.name === name);
     if (!group) {
       // the default group was implicit (deny-all); the flags configure it
-      group = { name, tier: 4, clients: [], allowlists: [], mode: 'enforce', denyRcode: 'REFUSED' };
+      group = implicitGroup(name, 4, 'REFUSED');
       out.groups.push(group);
     }
     if (overrides.allowlist?.length) group.allowlists = overrides.allowlist.map((f) => resolve(f));

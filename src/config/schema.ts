@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { cacheSection } from './sections/cache.js';
 import { detectionSection } from './sections/detection.js';
 import { groupSchema, identitySection } from './sections/groups.js';
+import { guardSection } from './sections/guard.js';
 import { listenSection } from './sections/listen.js';
 import { logSection } from './sections/log.js';
 import { metricsSection } from './sections/metrics.js';
@@ -30,6 +31,7 @@ export const configSchema = z
           seen.add(group.name);
         });
       }),
+    guard: guardSection,
     detection: detectionSection,
     store: storeSection,
     metrics: metricsSection,

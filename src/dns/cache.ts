@@ -11,6 +11,7 @@ export interface CachedAnswer {
   readonly expiresAt: number;
   readonly rcode: number;
   readonly answerCount: number;
+  readonly cnameTargets: readonly string[];
   readonly upstream: string;
 }
 
@@ -22,6 +23,26 @@ export interface CacheLimits {
 
 export function cacheKey(query: Query): string {
   return `${query.name}|${query.qtype}|${query.qclass}|${query.dnssecOk ? 1 : 0}`;
+}
+
+/** An answer in the cache's shape (also for answers not cached, so one code path builds every reply). */
+export function toCachedAnswer(
+  answer: UpstreamAnswer,
+  upstream: string,
+  now: number,
+  expiresAt = now,
+): CachedAnswer {
+  return {
+    wire: Buffer.from(answer.wire),
+    ttlOffsets: answer.ttlOffsets,
+    ttls: answer.ttlOffsets.map((offset) => answer.wire.readUInt32BE(offset)),
+    storedAt: now,
+    expiresAt,
+    rcode: answer.rcode,
+    answerCount: answer.answerCount,
+    cnameTargets: answer.cnameTargets,
+    upstream,
+  };
 }
 
 /** Oldest-inserted entries are evicted first when full; expired entries are dropped when read. */
@@ -52,16 +73,7 @@ export class AnswerCache {
     const negative = answer.answerCount === 0;
     const ttl = Math.min(answer.cacheTtl, negative ? this.limits.negativeMaxTtl : this.limits.maxTtl);
     if (ttl <= 0) return undefined;
-    const entry: CachedAnswer = {
-      wire: Buffer.from(answer.wire),
-      ttlOffsets: answer.ttlOffsets,
-      ttls: answer.ttlOffsets.map((offset) => answer.wire.readUInt32BE(offset)),
-      storedAt: now,
-      expiresAt: now + ttl * 1000,
-      rcode: answer.rcode,
-      answerCount: answer.answerCount,
-      upstream,
-    };
+    const entry = toCachedAnswer(answer, upstream, now, now + ttl * 1000);
     if (!this.entries.has(key) && this.entries.size >= this.limits.maxEntries) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);

@@ -2,10 +2,14 @@
 import type { Agent } from '../model/agent.js';
 import type { Client, Query } from '../model/query.js';
 import type { AnsweredBy, EventDecision, QueryEvent } from '../model/query-event.js';
+import { decideQuery } from '../policy/decide-query.js';
+import type { GroupPolicy } from '../policy/group-policy.js';
+import type { Guard } from '../policy/guard.js';
 import { answerForClient } from './answer-wire.js';
-import { cacheKey, type AnswerCache, type CachedAnswer } from './cache.js';
+import { cacheKey, toCachedAnswer, type AnswerCache, type CachedAnswer } from './cache.js';
 import { CLASS_IN, qtypeName, RCODE, rcodeName } from './codes.js';
 import type { PolicyHolder } from './policy-holder.js';
+import type { RebindingGuard } from './rebinding-guard.js';
 import { headerOnly, type ResponseBuilder } from './responses.js';
 import type { UpstreamRouter } from './upstream-router.js';
 import { HEADER_BYTES, parseQuery } from './wire.js';
@@ -17,12 +21,16 @@ export interface PipelineCounters {
   dropped: number;
   formerr: number;
   servfail: number;
+  /** Rate-limited queries that got no answer (action: drop). */
+  rateLimitDrops: number;
 }
 
 export interface PipelineDeps {
   readonly policy: PolicyHolder;
+  readonly guard: Guard;
   readonly cache: AnswerCache;
   readonly router: UpstreamRouter;
+  readonly rebinding: RebindingGuard;
   readonly responses: ResponseBuilder;
   readonly events: { offer(event: QueryEvent): void };
   /** Cap on the UDP size a client may advertise. */
@@ -38,7 +46,7 @@ interface Outcome {
 }
 
 export class QueryPipeline {
-  readonly counters: PipelineCounters = { dropped: 0, formerr: 0, servfail: 0 };
+  readonly counters: PipelineCounters = { dropped: 0, formerr: 0, servfail: 0, rateLimitDrops: 0 };
 
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -56,17 +64,25 @@ export class QueryPipeline {
     // 2. identify: client address -> agent, even for bad messages, so they are attributed
     const agent = policy.identify(client.address);
     if (parsed.kind !== 'query') {
-      const rcode = parsed.kind === 'formerr' ? RCODE.FORMERR : RCODE.NOTIMP;
-      if (parsed.kind === 'formerr') this.counters.formerr++;
-      const reason = parsed.kind === 'formerr' ? parsed.reason : `opcode ${parsed.opcode}`;
-      const decision = parsed.kind === 'formerr' ? 'malformed' : 'not-implemented';
-      this.send(msg, null, client, reply, headerOnly(msg, rcode), agent, arrived, ts, {
-        decision,
-        reason,
-        ruleId: 'listener',
-        answeredBy: 'listener',
-        upstream: null,
-      });
+      const formerr = parsed.kind === 'formerr';
+      if (formerr) this.counters.formerr++;
+      this.send(
+        msg,
+        null,
+        client,
+        reply,
+        headerOnly(msg, formerr ? RCODE.FORMERR : RCODE.NOTIMP),
+        agent,
+        arrived,
+        ts,
+        {
+          decision: formerr ? 'malformed' : 'not-implemented',
+          reason: formerr ? parsed.reason : `opcode ${parsed.opcode}`,
+          ruleId: 'listener',
+          answeredBy: 'listener',
+          upstream: null,
+        },
+      );
       return;
     }
     const query = parsed.query;
@@ -81,8 +97,9 @@ export class QueryPipeline {
       });
       return;
     }
-    // 3. policy: allow, deny or (audit) would-deny; a denied name is answered here and never forwarded
-    const decision = policy.decide(agent, query.name, query.qtype, ts);
+    const group = policy.groupOf(agent);
+    // 3. guard + policy + budget: rate-limited, allow, deny or (audit) would-deny
+    const decision = decideQuery(group, this.deps.guard, agent, query.name, query.qtype, ts);
     const outcome: Outcome = {
       decision: decision.kind,
       reason: decision.reason,
@@ -90,6 +107,14 @@ export class QueryPipeline {
       answeredBy: 'policy',
       upstream: null,
     };
+    if (decision.kind === 'rate-limited') {
+      if (decision.action === 'drop') this.counters.rateLimitDrops++;
+      const out =
+        decision.action === 'drop' ? null : this.deps.responses.questionOnly(msg, query, RCODE.REFUSED);
+      this.send(msg, query, client, reply, out, agent, arrived, ts, outcome);
+      return;
+    }
+    // a denied name is answered here and never forwarded
     if (decision.kind === 'deny') {
       const out = this.deps.responses.deny(msg, query, RCODE[decision.rcode]);
       this.send(msg, query, client, reply, out, agent, arrived, ts, outcome);
@@ -101,65 +126,106 @@ export class QueryPipeline {
     if (hit) {
       outcome.answeredBy = 'cache';
       outcome.upstream = hit.upstream;
-      this.send(msg, query, client, reply, answerForClient(msg, query, hit, ts), agent, arrived, ts, outcome);
+      this.answer(msg, query, client, reply, hit, group, agent, arrived, ts, outcome);
       return;
     }
-    // 5. upstream: conditional forwarding, failover, then SERVFAIL
+    // 5. upstream: conditional forwarding, failover, then SERVFAIL; rebinding answers stripped before caching
     this.deps.router.resolve(msg, query).then(
-      ({ answer, upstream }) => {
+      (routed) => {
         const now = Date.now();
-        const stored: CachedAnswer = this.deps.cache.set(key, answer, upstream.label, now) ?? {
-          wire: answer.wire,
-          ttlOffsets: answer.ttlOffsets,
-          ttls: [],
-          storedAt: now,
-          expiresAt: now,
-          rcode: answer.rcode,
-          answerCount: answer.answerCount,
-          upstream: upstream.label,
-        };
         outcome.answeredBy = 'upstream';
-        outcome.upstream = upstream.label;
+        outcome.upstream = routed.upstream.label;
+        const answer = this.deps.rebinding.check(query.name, routed.answer, query.questionEnd);
+        if (!answer) {
+          this.fail(msg, query, client, reply, agent, arrived, ts, outcome, 'answer could not be checked');
+          return;
+        }
+        const stored =
+          this.deps.cache.set(key, answer, routed.upstream.label, now) ??
+          toCachedAnswer(answer, routed.upstream.label, now);
+        this.answer(msg, query, client, reply, stored, group, agent, arrived, ts, outcome);
+      },
+      () => this.fail(msg, query, client, reply, agent, arrived, ts, outcome, 'upstream failed'),
+    );
+  }
+
+  /** 6. answer checks per group: CNAME targets must be allowed too (when required), size cap. */
+  private answer(
+    msg: Buffer,
+    query: Query,
+    client: Client,
+    reply: Reply,
+    answer: CachedAnswer,
+    group: GroupPolicy,
+    agent: Agent,
+    arrived: number,
+    ts: number,
+    outcome: Outcome,
+  ): void {
+    if (group.guard.cnames === 'require-allowed') {
+      const blocked = answer.cnameTargets.find((target) => !group.allows(target, ts));
+      if (blocked !== undefined) {
+        outcome.decision = 'deny';
+        outcome.reason = `cname-not-allowed ${blocked}`;
+        outcome.ruleId = `${group.name}/cnames`;
         this.send(
           msg,
           query,
           client,
           reply,
-          answerForClient(msg, query, stored, now),
+          this.deps.responses.deny(msg, query, RCODE[group.denyRcode]),
           agent,
           arrived,
           ts,
           outcome,
         );
-      },
-      () => {
-        this.counters.servfail++;
-        outcome.reason = `${outcome.reason}; upstream failed`;
-        const out = this.deps.responses.questionOnly(msg, query, RCODE.SERVFAIL);
-        this.send(msg, query, client, reply, out, agent, arrived, ts, outcome);
-      },
-    );
+        return;
+      }
+    }
+    const out = answerForClient(msg, query, answer, ts);
+    if (group.guard.maxAnswerBytes !== undefined && out.length > group.guard.maxAnswerBytes) {
+      this.fail(msg, query, client, reply, agent, arrived, ts, outcome, 'answer-too-large');
+      return;
+    }
+    this.send(msg, query, client, reply, out, agent, arrived, ts, outcome);
   }
 
-  /** 6. send (truncating for UDP), then 7. offer the event: consumers never delay an answer. */
+  private fail(
+    msg: Buffer,
+    query: Query,
+    client: Client,
+    reply: Reply,
+    agent: Agent,
+    arrived: number,
+    ts: number,
+    outcome: Outcome,
+    why: string,
+  ): void {
+    this.counters.servfail++;
+    outcome.reason = `${outcome.reason}; ${why}`;
+    const out = this.deps.responses.questionOnly(msg, query, RCODE.SERVFAIL);
+    this.send(msg, query, client, reply, out, agent, arrived, ts, outcome);
+  }
+
+  /** 7. send (truncating for UDP; null = no answer), then 8. offer the event: consumers never delay an answer. */
   private send(
     msg: Buffer,
     query: Query | null,
     client: Client,
     reply: Reply,
-    response: Buffer,
+    response: Buffer | null,
     agent: Agent,
     arrived: number,
     ts: number,
     outcome: Outcome,
   ): void {
     let out = response;
-    if (query && client.transport === 'udp') {
+    if (out && query && client.transport === 'udp') {
       const limit = query.ednsUdpSize > 0 ? Math.min(query.ednsUdpSize, this.deps.maxUdpPayload) : 512;
       if (out.length > limit)
         out = this.deps.responses.questionOnly(msg, query, out.readUInt16BE(2) & 0xf, 0, true);
     }
-    reply(out, client);
+    if (out) reply(out, client);
     this.deps.events.offer({
       ts,
       transport: client.transport,
@@ -173,14 +239,14 @@ export class QueryPipeline {
       decision: outcome.decision,
       reason: outcome.reason,
       ruleId: outcome.ruleId,
-      rcode: rcodeName(out.length >= HEADER_BYTES ? out.readUInt16BE(2) & 0xf : 0),
+      rcode: out && out.length >= HEADER_BYTES ? rcodeName(out.readUInt16BE(2) & 0xf) : 'NONE',
       upstream: outcome.upstream,
       cached: outcome.answeredBy === 'cache',
       answeredBy: outcome.answeredBy,
       latencyUs: Math.round((performance.now() - arrived) * 1000),
       reqBytes: msg.length,
-      respBytes: out.length,
-      answers: out.length >= HEADER_BYTES ? out.readUInt16BE(6) : 0,
+      respBytes: out ? out.length : 0,
+      answers: out && out.length >= HEADER_BYTES ? out.readUInt16BE(6) : 0,
     });
   }
 }

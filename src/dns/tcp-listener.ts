@@ -45,6 +45,9 @@ export class TcpListener {
   }
 }
 
+/** Replies queued for a client that does not read, before its connection is dropped. */
+const MAX_UNREAD_REPLY_BYTES = 1024 * 1024;
+
 function serveConnection(socket: Socket, pipeline: QueryPipeline, limits: TcpLimits): void {
   const client: Client = {
     address: socket.remoteAddress ?? '',
@@ -53,16 +56,24 @@ function serveConnection(socket: Socket, pipeline: QueryPipeline, limits: TcpLim
   };
   let pending: Buffer = Buffer.alloc(0);
   let inflight = 0;
-  socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
+  // the idle clock restarts on complete queries only: a client trickling bytes (slowloris) still times out
+  const idle = setTimeout(() => socket.destroy(), limits.idleTimeoutMs);
+  socket.on('close', () => clearTimeout(idle));
   socket.on('error', () => socket.destroy());
+  const readMore = (): void => {
+    if (socket.isPaused() && inflight < limits.maxInflight && !socket.writableNeedDrain) socket.resume();
+  };
+  socket.on('drain', readMore);
   const reply: Reply = (response) => {
     inflight--;
     if (socket.destroyed) return;
     const frame = Buffer.allocUnsafe(2 + response.length);
     frame.writeUInt16BE(response.length, 0);
     response.copy(frame, 2);
-    socket.write(frame);
-    if (socket.isPaused() && inflight < limits.maxInflight) socket.resume();
+    idle.refresh();
+    // backpressure: a client that does not read its answers stops being read, then is dropped
+    if (!socket.write(frame) && socket.writableLength > MAX_UNREAD_REPLY_BYTES) socket.destroy();
+    else readMore();
   };
   socket.on('data', (chunk: Buffer) => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
@@ -77,11 +88,12 @@ function serveConnection(socket: Socket, pipeline: QueryPipeline, limits: TcpLim
       if (pending.length < 2 + length) break;
       const msg = Buffer.from(pending.subarray(2, 2 + length));
       pending = pending.subarray(2 + length);
+      idle.refresh();
       inflight++;
       const before = pipeline.counters.dropped;
       pipeline.handle(msg, client, reply);
       if (pipeline.counters.dropped !== before) inflight--; // dropped messages get no reply
     }
-    if (inflight >= limits.maxInflight) socket.pause();
+    if (inflight >= limits.maxInflight || socket.writableNeedDrain) socket.pause();
   });
 }

@@ -1,6 +1,6 @@
 // An upstream answer read once: its rcode, TTL positions (to decrement from cache) and negative TTL; OPT removed.
 import { QTYPE, RCODE } from './codes.js';
-import { HEADER_BYTES, skipName } from './wire.js';
+import { HEADER_BYTES, readName, skipName } from './wire.js';
 
 export interface UpstreamAnswer {
   /** The response without its OPT record (we add our own per client), ID as received. */
@@ -10,6 +10,8 @@ export interface UpstreamAnswer {
   readonly answerCount: number;
   /** Offsets of every record's TTL field in `wire`. */
   readonly ttlOffsets: readonly number[];
+  /** Targets of CNAME records in the answer section, lower-case (for `cnames: require-allowed`). */
+  readonly cnameTargets: readonly string[];
   /** Seconds this answer may be cached: min answer TTL, or for NXDOMAIN/NODATA min(SOA TTL, SOA MINIMUM); null = do not cache. */
   readonly cacheTtl: number | null;
 }
@@ -22,6 +24,7 @@ export function readUpstreamAnswer(buf: Buffer, questionEnd: number): UpstreamAn
   const truncated = (flags & 0x0200) !== 0;
   const counts = [buf.readUInt16BE(6), buf.readUInt16BE(8), buf.readUInt16BE(10)] as const;
   const ttlOffsets: number[] = [];
+  const cnameTargets: string[] = [];
   let minTtl = Infinity;
   let soaTtl: number | null = null;
   let optStart = -1;
@@ -44,6 +47,11 @@ export function readUpstreamAnswer(buf: Buffer, questionEnd: number): UpstreamAn
       }
       ttlOffsets.push(owner + 4);
       if (section === 0) minTtl = Math.min(minTtl, ttl);
+      if (section === 0 && type === QTYPE.CNAME) {
+        const target = readName(buf, owner + 10, true);
+        if (typeof target === 'string') return null;
+        cnameTargets.push(target.text.toLowerCase());
+      }
       if (section === 1 && type === QTYPE.SOA && rdlength >= 22) {
         soaTtl = Math.min(ttl, buf.readUInt32BE(offset - 4));
       }
@@ -64,6 +72,7 @@ export function readUpstreamAnswer(buf: Buffer, questionEnd: number): UpstreamAn
     truncated,
     answerCount: counts[0],
     ttlOffsets,
+    cnameTargets,
     cacheTtl: cacheTtl(rcode, counts[0], minTtl, soaTtl),
   };
 }

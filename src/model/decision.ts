@@ -12,11 +12,18 @@ export type Decision =
       readonly rcode: DenyRcode;
       readonly ruleId: string;
       readonly reason: string;
+    }
+  /** Over a rate limit: REFUSED, or no answer at all. Enforced in audit mode too: it protects the resolver. */
+  | {
+      readonly kind: 'rate-limited';
+      readonly action: 'refuse' | 'drop';
+      readonly ruleId: string;
+      readonly reason: string;
     };
 
 export type DecisionKind = Decision['kind'];
 
 /** A decision that sends the query upstream. */
 export function forwards(decision: Decision): boolean {
-  return decision.kind !== 'deny';
+  return decision.kind === 'allow' || decision.kind === 'would-deny';
 }

@@ -4,7 +4,7 @@ import type { Transport } from './query.js';
 
 /** Decision kinds plus the outcomes decided before policy runs. */
 export type EventDecision =
-  'allow' | 'deny' | 'would-deny' | 'malformed' | 'not-implemented' | 'refused-class';
+  'allow' | 'deny' | 'would-deny' | 'rate-limited' | 'malformed' | 'not-implemented' | 'refused-class';
 
 export type AnsweredBy = 'policy' | 'cache' | 'upstream' | 'listener';
 

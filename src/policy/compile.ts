@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
-import { TIER_CAPS, type GroupConfig } from '../config/sections/groups.js';
+import { implicitGroup, TIER_CAPS, type GroupConfig } from '../config/sections/groups.js';
 import { qtypeCode } from '../dns/codes.js';
 import { DnswardError } from '../errors.js';
 import type { Agent } from '../model/agent.js';
@@ -22,17 +22,10 @@ export interface Policy {
   /** Problems that do not stop the policy (expired entries). */
   readonly warnings: readonly string[];
   identify(address: string): Agent;
+  /** The agent's group (the default group for a group no longer configured after a reload). */
+  groupOf(agent: Agent): GroupPolicy;
   decide(agent: Agent, name: string, qtype: number, now: number): Decision;
 }
-
-const UNKNOWN_GROUP: GroupConfig = {
-  name: 'unknown',
-  tier: 1,
-  clients: [],
-  allowlists: [],
-  mode: 'enforce',
-  denyRcode: 'REFUSED',
-};
 
 export function compilePolicy(loaded: LoadedConfig, now = Date.now()): Policy {
   const { config } = loaded;
@@ -41,7 +34,7 @@ export function compilePolicy(loaded: LoadedConfig, now = Date.now()): Policy {
   const hash = createHash('sha256').update(JSON.stringify(config));
   const groupConfigs = [...config.groups];
   if (!groupConfigs.some((g) => g.name === config.identity.defaultGroup)) {
-    groupConfigs.push({ ...UNKNOWN_GROUP, name: config.identity.defaultGroup });
+    groupConfigs.push(implicitGroup(config.identity.defaultGroup, 1, 'REFUSED'));
   }
 
   const groups = new Map<string, GroupPolicy>();
@@ -66,6 +59,8 @@ export function compilePolicy(loaded: LoadedConfig, now = Date.now()): Policy {
     throw new DnswardError('DNSWARD_ERR_ALLOWLIST', `policy has ${errors.length} problem(s)`, errors);
   }
   const table = identity;
+  const defaultGroup = fallback as GroupPolicy;
+  const groupOf = (agent: Agent): GroupPolicy => groups.get(agent.group) ?? defaultGroup;
   return Object.freeze({
     version: hash.digest('hex').slice(0, 12),
     compiledAt: now,
@@ -73,8 +68,8 @@ export function compilePolicy(loaded: LoadedConfig, now = Date.now()): Policy {
     identity: table,
     warnings,
     identify: (address: string) => table.identify(address),
-    decide: (agent: Agent, name: string, qtype: number, at: number) =>
-      (groups.get(agent.group) ?? (fallback as GroupPolicy)).decide(name, qtype, at),
+    groupOf,
+    decide: (agent: Agent, name: string, qtype: number, at: number) => groupOf(agent).decide(name, qtype, at),
   });
 }
 
@@ -134,15 +129,7 @@ function compileGroup(
     const code = qtypeCode(name);
     if (code !== undefined) qtypes.add(code); // the schema already rejected unknown names
   }
-  return new GroupPolicy({
-    name: group.name,
-    tier: group.tier,
-    mode: group.mode,
-    denyRcode: group.denyRcode,
-    qtypes,
-    trie,
-    entries,
-  });
+  return new GroupPolicy(group, { qtypes, trie, entries });
 }
 
 function configName(loaded: LoadedConfig): string {

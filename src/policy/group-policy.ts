@@ -1,19 +1,19 @@
 // GroupPolicy: one group's compiled rules, and the decision for a query from one of its agents.
+import type { GroupConfig } from '../config/sections/groups.js';
 import type { Tier } from '../model/agent.js';
 import type { Decision, DenyRcode } from '../model/decision.js';
 import type { AllowlistEntry } from './allowlist-file.js';
 import { isDohResolver } from './doh-resolvers.js';
+import { isStrictHostname } from './hostname.js';
 import type { NameTrie } from './name-trie.js';
 
-export interface GroupPolicyInit {
-  readonly name: string;
-  readonly tier: Tier;
-  readonly mode: 'enforce' | 'audit';
-  readonly denyRcode: DenyRcode;
+export interface CompiledRules {
   readonly qtypes: ReadonlySet<number>;
   readonly trie: NameTrie<AllowlistEntry>;
   readonly entries: readonly AllowlistEntry[];
 }
+
+type DenialKind = 'zeroEgress' | 'badName' | 'doh' | 'qtype' | 'notListed' | 'budget' | 'quarantined';
 
 /**
  * Rules in order, first terminal match wins:
@@ -27,35 +27,64 @@ export class GroupPolicy {
   readonly denyRcode: DenyRcode;
   readonly qtypes: ReadonlySet<number>;
   readonly entries: readonly AllowlistEntry[];
+  /** Limits and containment the stateful Guard applies for this group. */
+  readonly guard: Pick<GroupConfig, 'rateLimit' | 'budget' | 'quarantine' | 'cnames' | 'maxAnswerBytes'>;
+  private readonly strictNames: boolean;
   private readonly trie: NameTrie<AllowlistEntry>;
   // decisions are built once so the answer path allocates none
   private readonly allowByEntry = new Map<AllowlistEntry, Decision>();
-  private readonly denied: Record<'zeroEgress' | 'badName' | 'doh' | 'qtype' | 'notListed', Decision>;
+  readonly denied: Readonly<Record<DenialKind, Decision>>;
+  readonly rateLimited: Readonly<Record<'agent' | 'domain', Decision>>;
 
-  constructor(init: GroupPolicyInit) {
-    this.name = init.name;
-    this.tier = init.tier;
-    this.mode = init.mode;
-    this.denyRcode = init.denyRcode;
-    this.qtypes = init.qtypes;
-    this.entries = init.entries;
-    this.trie = init.trie;
-    for (const entry of init.entries) {
+  constructor(config: GroupConfig, rules: CompiledRules) {
+    this.name = config.name;
+    this.tier = config.tier;
+    this.mode = config.mode;
+    this.denyRcode = config.denyRcode;
+    this.qtypes = rules.qtypes;
+    this.entries = rules.entries;
+    this.trie = rules.trie;
+    this.strictNames = config.strictNames;
+    this.guard = {
+      rateLimit: config.rateLimit,
+      budget: config.budget,
+      quarantine: config.quarantine,
+      cnames: config.cnames,
+      maxAnswerBytes: config.maxAnswerBytes,
+    };
+    for (const entry of rules.entries) {
       this.allowByEntry.set(entry, Object.freeze({ kind: 'allow', ruleId: entry.id, reason: 'allowlisted' }));
     }
     const deny = (ruleId: string, reason: string): Decision =>
       Object.freeze({
-        kind: init.mode === 'audit' ? 'would-deny' : 'deny',
-        rcode: init.denyRcode,
-        ruleId,
+        kind: config.mode === 'audit' ? 'would-deny' : 'deny',
+        rcode: config.denyRcode,
+        ruleId: `${config.name}/${ruleId}`,
         reason,
       });
     this.denied = {
-      zeroEgress: deny(`${init.name}/tier1`, 'zero-egress-tier'),
-      badName: deny(`${init.name}/hostname`, 'not-a-hostname'),
-      doh: deny(`${init.name}/doh-resolvers`, 'doh-resolver'),
-      qtype: deny(`${init.name}/qtypes`, 'qtype-not-allowed'),
-      notListed: deny(`${init.name}/default-deny`, 'not-allowlisted'),
+      zeroEgress: deny('tier1', 'zero-egress-tier'),
+      badName: deny('hostname', 'not-a-hostname'),
+      doh: deny('doh-resolvers', 'doh-resolver'),
+      qtype: deny('qtypes', 'qtype-not-allowed'),
+      notListed: deny('default-deny', 'not-allowlisted'),
+      budget: deny('budget', 'budget-exceeded'),
+      quarantined: deny('quarantine', 'quarantined'),
+    };
+    const action = config.rateLimit?.action ?? 'refuse';
+    this.rateLimited = {
+      agent: Object.freeze({
+        kind: 'rate-limited',
+        action,
+        ruleId: `${config.name}/rate-limit`,
+        reason: 'rate-limited',
+      }),
+      domain: Object.freeze({
+        kind: 'rate-limited',
+        action,
+        ruleId: `${config.name}/rate-limit-domain`,
+        reason: 'rate-limited-domain',
+      }),
     };
   }
 
@@ -63,11 +92,16 @@ export class GroupPolicy {
   decide(name: string, qtype: number, now: number): Decision {
     if (this.tier === 1) return this.denied.zeroEgress;
     // escaped bytes ("\\DDD", "\\.") cannot be in a hostname, so no allowlist entry can cover them
-    if (name.includes('\\')) return this.denied.badName;
+    if (name.includes('\\') || (this.strictNames && !isStrictHostname(name))) return this.denied.badName;
     const entry = this.trie.lookup(name, (candidate) => candidate.expiresAt > now);
     if (isDohResolver(name) && (entry === undefined || entry.wildcard)) return this.denied.doh;
     if (!this.qtypes.has(qtype)) return this.denied.qtype;
     if (entry === undefined) return this.denied.notListed;
     return this.allowByEntry.get(entry) ?? this.denied.notListed;
+  }
+
+  /** Whether `name` is covered by an unexpired allowlist entry (CNAME targets under `cnames: require-allowed`). */
+  allows(name: string, now: number): boolean {
+    return this.trie.lookup(name, (candidate) => candidate.expiresAt > now) !== undefined;
   }
 }

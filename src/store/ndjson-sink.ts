@@ -1,24 +1,119 @@
-// Query events as NDJSON lines (stdout or a file) for SIEM shippers; field names are the QueryEvent's.
-import { pino, type Logger } from 'pino';
+// Query events and alerts as NDJSON lines (stdout or a file) for SIEM shippers (Fluent Bit, Vector, Loki).
+// The field set is a contract, documented in README "Logs for SIEMs": every line has "event" ("query" or
+// "alert") and "schema"; fields are only ever added. Lines go through pino's asynchronous destination.
+import { pino } from 'pino';
 import type { EventConsumer } from '../events/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
 
+/** Bumped only if a field changes meaning or is removed (never so far). */
+export const NDJSON_SCHEMA = 1;
+
+/** The query fields, in output order: exactly the QueryEvent fields, ts as ISO 8601. */
+export const QUERY_FIELDS = [
+  'ts',
+  'transport',
+  'clientIp',
+  'clientPort',
+  'agentId',
+  'group',
+  'tier',
+  'qname',
+  'qtype',
+  'decision',
+  'reason',
+  'ruleId',
+  'rcode',
+  'upstream',
+  'cached',
+  'answeredBy',
+  'latencyUs',
+  'reqBytes',
+  'respBytes',
+  'answers',
+] as const satisfies readonly (keyof QueryEvent)[];
+
+/** An alert as the detection stage holds it (times in epoch ms); the engine's AlertState fits. */
+export interface AlertRecordInput {
+  readonly dbId: number | null;
+  readonly rule: string;
+  readonly severity: string;
+  readonly agentId: string;
+  readonly group: string;
+  readonly clientIp: string;
+  readonly baseDomain: string;
+  readonly firstSeenMs: number;
+  readonly lastSeenMs: number;
+  readonly count: number;
+  readonly score: number;
+  readonly exposure: string;
+  readonly bytesLeaked: number;
+  readonly bytesAttempted: number;
+  readonly samples: readonly string[];
+  readonly features: Readonly<Record<string, number | string | boolean>>;
+  readonly status: string;
+}
+
+export function queryRecord(event: QueryEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = { event: 'query', schema: NDJSON_SCHEMA };
+  for (const field of QUERY_FIELDS)
+    out[field] = field === 'ts' ? new Date(event.ts).toISOString() : event[field];
+  return out;
+}
+
+/** The alert JSON shape of DESIGN.md (id, rule, severity, …, status) plus event/schema/ts. */
+export function alertRecord(alert: AlertRecordInput): Record<string, unknown> {
+  return {
+    event: 'alert',
+    schema: NDJSON_SCHEMA,
+    ts: new Date(alert.lastSeenMs).toISOString(),
+    id: alert.dbId,
+    rule: alert.rule,
+    severity: alert.severity,
+    agentId: alert.agentId,
+    group: alert.group,
+    clientIp: alert.clientIp,
+    baseDomain: alert.baseDomain,
+    firstSeen: new Date(alert.firstSeenMs).toISOString(),
+    lastSeen: new Date(alert.lastSeenMs).toISOString(),
+    count: alert.count,
+    score: alert.score,
+    exposure: alert.exposure,
+    bytesLeaked: alert.bytesLeaked,
+    bytesAttempted: alert.bytesAttempted,
+    samples: alert.samples,
+    features: alert.features,
+    status: alert.status,
+  };
+}
+
 export class NdjsonSink implements EventConsumer {
-  private readonly out: Logger;
+  private readonly out: ReturnType<typeof pino.destination>;
 
   /** `target` is "stdout" or a file path (appended to). */
   constructor(target: string) {
-    const destination = pino.destination(
+    this.out = pino.destination(
       target === 'stdout' ? { fd: 1, sync: false } : { dest: target, mkdir: true, sync: false },
     );
-    this.out = pino({ base: null, timestamp: false, messageKey: 'kind' }, destination);
   }
 
   consume(batch: readonly QueryEvent[]): void {
-    for (const event of batch) this.out.info({ ...event, ts: new Date(event.ts).toISOString() }, 'query');
+    let text = '';
+    for (const event of batch) text += `${JSON.stringify(queryRecord(event))}\n`;
+    if (text !== '') this.out.write(text);
+  }
+
+  /** One line per alert created or updated; the latest line for an id is the alert's current state. */
+  writeAlerts(alerts: readonly AlertRecordInput[]): void {
+    let text = '';
+    for (const alert of alerts) text += `${JSON.stringify(alertRecord(alert))}\n`;
+    if (text !== '') this.out.write(text);
   }
 
   close(): void {
-    this.out.flush();
+    try {
+      this.out.flushSync();
+    } catch {
+      // not yet open or already closed: asynchronous writes still drain before exit
+    }
   }
 }

@@ -66,6 +66,20 @@ describe('upstream faults', () => {
     assert.equal(upstream.received[0]?.questions?.[0]?.name, 'c.faults.example');
   });
 
+  it('does not forward EDNS Client Subnet (checked at the upstream)', async () => {
+    const upstream = await startFakeUpstream((query, _raw, from, socket) => {
+      socket.send(answer(query, '192.0.2.9'), from.port, from.address);
+    });
+    cleanup.push(upstream.close);
+    const server = await serverFor([`127.0.0.1:${upstream.port}`]);
+    cleanup.push(server.stop);
+    const result = await dig(server.port, 'ecs.faults.example', { extra: ['+subnet=198.51.100.0/24'] });
+    assert.equal(result.status, 'NOERROR');
+    const opt = upstream.received[0]?.additionals?.find((record) => record.type === 'OPT');
+    assert.ok(opt?.type === 'OPT', 'upstream query has our OPT record');
+    assert.deepEqual(opt.options, []);
+  });
+
   it('never caches a forged answer: only forgeries -> SERVFAIL, and the next query asks again', async () => {
     const upstream = await startFakeUpstream((query, _raw, from, socket) => {
       socket.send(

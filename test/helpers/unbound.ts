@@ -14,7 +14,12 @@ export interface Unbound {
 }
 
 /** `localData` lines are unbound local-data RRs, e.g. "api.test.example. 300 IN A 192.0.2.10". */
-export async function startUnbound(zone: string, localData: readonly string[]): Promise<Unbound> {
+/** `extra` are more unbound server-clause lines, e.g. `local-zone: "t.example." redirect` (every name below answers alike). */
+export async function startUnbound(
+  zone: string,
+  localData: readonly string[],
+  extra: readonly string[] = [],
+): Promise<Unbound> {
   const dir = mkdtempSync(join(tmpdir(), 'dnsward-unbound-'));
   const port = await freePort();
   const log = join(dir, 'unbound.log');
@@ -38,6 +43,7 @@ export async function startUnbound(zone: string, localData: readonly string[]): 
     // refuse everything outside the test zone, so nothing ever leaves this machine
     '  local-zone: "." refuse',
     `  local-zone: "${zone}." static`,
+    ...extra.map((line) => `  ${line}`),
     ...localData.map((rr) => `  local-data: '${rr}'`),
   ].join('\n');
   const confPath = join(dir, 'unbound.conf');

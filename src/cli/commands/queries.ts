@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { openDatabase } from '../../store/database.js';
 import { findQueries } from '../../store/query-log-reader.js';
 import { formatRows } from '../output.js';
-import { parseSince } from '../options.js';
+import { parseTime } from '../options.js';
 
 const COLUMNS = [
   'ts',
@@ -55,8 +55,8 @@ export function registerQueries(program: Command): void {
           name: options.name,
           decision: options.decision,
           group: options.group,
-          sinceMs: options.since === undefined ? undefined : parseSince(options.since),
-          untilMs: options.until === undefined ? undefined : parseSince(options.until),
+          sinceMs: options.since === undefined ? undefined : parseTime('--since', options.since, Date.now()),
+          untilMs: options.until === undefined ? undefined : parseTime('--until', options.until, Date.now()),
           limit: Number(options.limit),
         });
         const rows = events.map((e) => ({ ...e, ts: new Date(e.ts).toISOString() }));

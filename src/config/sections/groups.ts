@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { qtypeCode } from '../../dns/codes.js';
 import type { Tier } from '../../model/agent.js';
 import { parsePrefix } from '../../policy/cidr.js';
+import { duration } from './common.js';
 
 export const TIER_CAPS = { 1: 0, 2: 5, 3: 50, 4: 200 } as const;
 
@@ -26,6 +27,44 @@ const tier = z
   .max(4, 'expected a tier: 1, 2, 3 or 4')
   .transform((value) => value as Tier);
 
+const bucket = z
+  .object({
+    qps: z.number().positive().describe('sustained queries per second'),
+    burst: z.number().int().positive().describe('bucket size: queries allowed at once'),
+  })
+  .strict();
+
+const rateLimitSchema = bucket
+  .extend({
+    perDomain: bucket.optional().describe('a second bucket per (agent, registrable domain)'),
+    action: z.enum(['refuse', 'drop']).default('refuse').describe('answer REFUSED, or send nothing'),
+  })
+  .strict();
+
+const budgetSchema = z
+  .object({
+    window: duration.default('10m').describe('budget window; counts reset when it ends'),
+    uniqueSubdomains: z
+      .number()
+      .int()
+      .positive()
+      .default(200)
+      .describe('new names under one base domain per window'),
+    bytes: z.number().int().positive().default(4096).describe('bytes of new subdomain labels per window'),
+  })
+  .strict();
+
+const quarantineSchema = z
+  .object({
+    onSeverity: z.enum(['low', 'medium', 'high', 'critical']).default('high'),
+    scope: z
+      .enum(['agent', 'domain'])
+      .default('domain')
+      .describe("deny all of the agent, or the alert's base domain"),
+    duration: duration.default('10m'),
+  })
+  .strict();
+
 export const groupSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, "-" and "_"'),
@@ -41,6 +80,28 @@ export const groupSchema = z
       .array(qtypeName)
       .optional()
       .describe('qtypes this group may ask; default depends on tier (see README)'),
+    strictNames: z
+      .boolean()
+      .default(false)
+      .describe('deny names that are not valid hostnames (LDH labels; "_" only in leading service labels)'),
+    rateLimit: rateLimitSchema.optional().describe('token buckets per agent (and per agent + base domain)'),
+    budget: budgetSchema
+      .optional()
+      .describe('exfiltration budget per agent + base domain, even for allowed names'),
+    quarantine: quarantineSchema
+      .optional()
+      .describe('contain an agent or domain when an alert fires; off by default'),
+    cnames: z
+      .enum(['follow', 'require-allowed'])
+      .default('follow')
+      .describe('require-allowed: every CNAME target in an answer must be on the allowlist too'),
+    maxAnswerBytes: z
+      .number()
+      .int()
+      .min(512)
+      .max(65535)
+      .optional()
+      .describe('answers larger than this are replaced by SERVFAIL (bounds what a channel can carry down)'),
   })
   .strict();
 
@@ -57,3 +118,8 @@ export const identitySection = z
   .default({});
 
 export type GroupConfig = z.output<typeof groupSchema>;
+
+/** A group with every default: what an undefined default group, or flags alone, amount to. */
+export function implicitGroup(name: string, tier: Tier, denyRcode: 'NXDOMAIN' | 'REFUSED'): GroupConfig {
+  return groupSchema.parse({ name, tier, denyRcode });
+}

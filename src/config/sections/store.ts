@@ -24,6 +24,17 @@ export const storeSection = z
       .positive()
       .default(30)
       .describe('query-log rows older than this are deleted'),
+    pidFile: z
+      .union([z.string().min(1), z.literal(false)])
+      .nullable()
+      .default(null)
+      .describe(
+        'pid file that `dnsward reload` signals; null = dnsward.pid beside the database, false = none',
+      ),
+    allowlistHits: z
+      .boolean()
+      .default(true)
+      .describe('keep per-entry hit counts and last-hit times (for `dnsward allowlist stale`)'),
   })
   .strict()
   .default({});

@@ -1,0 +1,243 @@
+// `dnsward allowlist check|stale|suggest`: the allowlist lifecycle — lint before merge, find entries nobody
+// uses, and propose entries from what audit mode observed.
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { loadConfig, type LoadedConfig } from '../../config/load.js';
+import { TIER_CAPS } from '../../config/sections/groups.js';
+import { DnswardError } from '../../errors.js';
+import { formatFinding, lintAllowlists } from '../../policy/allowlist-lint.js';
+import { findStaleEntries } from '../../policy/allowlist-stale.js';
+import { renderSuggestionYaml, suggestEntries } from '../../policy/allowlist-suggest.js';
+import { compilePolicy, type Policy } from '../../policy/compile.js';
+import {
+  hasTable,
+  hitKey,
+  hitTrackingSince,
+  readAllowlistHits,
+  wouldDenyNames,
+} from '../../store/allowlist-hits.js';
+import { openDatabase } from '../../store/database.js';
+import { formatRows } from '../output.js';
+import { collect, parseTime } from '../options.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+/** Config problems are printed as "file:line field: message" lines (exit 1), like `config check`. */
+function compileOrReport(loaded: LoadedConfig): Policy | null {
+  try {
+    return compilePolicy(loaded);
+  } catch (error) {
+    if (!(error instanceof DnswardError)) throw error;
+    for (const line of error.details.length > 0 ? error.details : [error.message]) {
+      process.stderr.write(`${line}\n`);
+    }
+    process.stderr.write('fix these first (`dnsward allowlist check` lists every problem)\n');
+    process.exitCode = 1;
+    return null;
+  }
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+interface CheckOptions {
+  config?: string;
+  allowlist: string[];
+  json?: boolean;
+}
+
+interface StaleOptions extends CheckOptions {
+  db?: string;
+  days: number;
+}
+
+interface SuggestOptions extends CheckOptions {
+  db?: string;
+  group: string;
+  since: string;
+  wildcardMin: number;
+}
+
+export function registerAllowlist(program: Command): void {
+  const allowlist = program.command('allowlist').description('allowlist lifecycle: check, stale, suggest');
+
+  allowlist
+    .command('check')
+    .description(
+      'lint every group allowlist: tier caps, duplicates, shadowed entries, public-suffix and multi-tenant wildcards, ' +
+        'expiry, placeholder justifications; exit 1 on errors, 0 with warnings only',
+    )
+    .option('-c, --config <file>', 'YAML config file (default: the embedded default)')
+    .option('--allowlist <file>', 'allowlist for the default group, repeatable', collect, [])
+    .option('--json', 'one JSON document {ok, errors, warnings, findings[]}')
+    .action((options: CheckOptions) => {
+      const loaded = loadConfig(options.config, { allowlist: options.allowlist });
+      const result = lintAllowlists(loaded);
+      const errors = result.findings.filter((f) => f.severity === 'error').length;
+      const warnings = result.findings.length - errors;
+      if (options.json) {
+        process.stdout.write(
+          `${JSON.stringify({ ok: errors === 0, groups: result.groups, entries: result.entries, errors, warnings, findings: result.findings }, null, 2)}\n`,
+        );
+      } else {
+        for (const finding of result.findings) {
+          process.stdout.write(`${finding.severity}: ${formatFinding(finding)} [${finding.code}]\n`);
+        }
+        process.stdout.write(
+          `${errors === 0 ? 'ok' : 'failed'}: ${result.groups} group(s), ${result.entries} entries, ${errors} error(s), ${warnings} warning(s)\n`,
+        );
+      }
+      if (errors > 0) process.exitCode = 1;
+    });
+
+  allowlist
+    .command('stale')
+    .description(
+      'entries with no allowed query for --days days (entries added, or tracked, for less than that are not judged yet)',
+    )
+    .option('-c, --config <file>', 'YAML config file (default: the embedded default)')
+    .option('--allowlist <file>', 'allowlist for the default group, repeatable', collect, [])
+    .option('--db <file>', 'SQLite database of the server (default: store.path of the config)')
+    .option('--days <n>', 'days without traffic', positiveInt, 90)
+    .option('--json', 'one JSON document {days, trackingSince, checked, tooNew, stale[]}')
+    .action((options: StaleOptions) => {
+      const loaded = loadConfig(options.config, { allowlist: options.allowlist });
+      const policy = compileOrReport(loaded);
+      if (!policy) return;
+      const dbPath = options.db ?? loaded.config.store.path;
+      const db = openDatabase(dbPath, { readonly: true });
+      try {
+        if (!hasTable(db, 'allowlist_hits')) {
+          throw new DnswardError(
+            'DNSWARD_ERR_STORE',
+            `${dbPath} has no allowlist hit counts yet: run \`dnsward serve\` (this version) with this database first`,
+          );
+        }
+        const hits = readAllowlistHits(db);
+        const report = findStaleEntries(
+          policy.groups.values(),
+          (group, domain) => hits.get(hitKey(group, domain)),
+          hitTrackingSince(db),
+          Date.now(),
+          options.days,
+        );
+        const stale = report.stale.map((s) => ({ ...s, lastHit: iso(s.lastHit) }));
+        if (options.json) {
+          process.stdout.write(
+            `${JSON.stringify({ days: report.days, trackingSince: iso(report.trackingSince), checked: report.checked, tooNew: report.tooNew, stale }, null, 2)}\n`,
+          );
+          return;
+        }
+        process.stdout.write(
+          `${stale.length} of ${report.checked} entries had no traffic for ${report.days} days (hits recorded since ${iso(report.trackingSince) ?? 'unknown'})\n`,
+        );
+        if (report.tooNew > 0) {
+          process.stdout.write(
+            `${report.tooNew} more without recent traffic are too new (or tracked too briefly) to judge\n`,
+          );
+        }
+        if (stale.length > 0) {
+          const rows = stale.map((s) => ({
+            ...s,
+            lastHit: s.lastHit ?? 'never',
+            where: `${s.file}:${s.line}`,
+            expires: s.expired ? `${s.expires ?? ''} (expired)` : s.expires,
+          }));
+          process.stdout.write(
+            formatRows(
+              rows,
+              ['group', 'domain', 'idleDays', 'hits', 'lastHit', 'owner', 'added', 'expires', 'where'],
+              'table',
+            ),
+          );
+        }
+      } finally {
+        db.close();
+      }
+    });
+
+  allowlist
+    .command('suggest')
+    .description(
+      "propose allowlist entries (YAML for a pull request) from a group's would-deny queries (audit mode), " +
+        'grouped by registrable domain',
+    )
+    .requiredOption('--group <name>', 'the group whose audit-mode traffic to read')
+    .option('--since <when>', 'duration ago (7d, 24h) or ISO 8601 time', '7d')
+    .option('-c, --config <file>', 'YAML config file: names already allowed are left out, tier cap shown')
+    .option('--allowlist <file>', 'allowlist for the default group, repeatable', collect, [])
+    .option('--db <file>', 'SQLite database of the server (default: store.path of the config)')
+    .option(
+      '--wildcard-min <n>',
+      'distinct subdomains of one domain before a wildcard is proposed',
+      positiveInt,
+      10,
+    )
+    .option('--json', 'one JSON document instead of YAML')
+    .action((options: SuggestOptions) => {
+      const loaded = loadConfig(options.config, { allowlist: options.allowlist });
+      const policy = compileOrReport(loaded);
+      if (!policy) return;
+      const now = Date.now();
+      const sinceMs = parseTime('--since', options.since, now);
+      const group = policy.groups.get(options.group);
+      if (group === undefined) {
+        process.stderr.write(
+          `warning: group "${options.group}" is not in the config; reading its queries anyway\n`,
+        );
+      }
+      const probeQtype = group?.qtypes.values().next().value;
+      const covered =
+        group === undefined || probeQtype === undefined
+          ? undefined
+          : (name: string): boolean => group.decide(name, probeQtype, now).kind === 'allow';
+      const dbPath = options.db ?? loaded.config.store.path;
+      const db = openDatabase(dbPath, { readonly: true });
+      try {
+        const suggestion = suggestEntries(wouldDenyNames(db, options.group, sinceMs), {
+          wildcardMin: Math.max(2, options.wildcardMin),
+          ...(covered ? { covered } : {}),
+        });
+        if (options.json) {
+          process.stdout.write(
+            `${JSON.stringify(
+              {
+                group: options.group,
+                since: iso(sinceMs),
+                until: iso(now),
+                entryCount: suggestion.entryCount,
+                domains: suggestion.domains.map((d) => ({
+                  ...d,
+                  entries: d.entries.map((e) => ({
+                    ...e,
+                    firstSeen: iso(e.firstSeen),
+                    lastSeen: iso(e.lastSeen),
+                  })),
+                })),
+                skipped: suggestion.skipped,
+              },
+              null,
+              2,
+            )}\n`,
+          );
+          return;
+        }
+        process.stdout.write(
+          renderSuggestionYaml(suggestion, {
+            group: options.group,
+            tier: group?.tier ?? null,
+            currentEntries: group?.entries.length ?? null,
+            cap: group === undefined ? null : TIER_CAPS[group.tier],
+            since: sinceMs,
+            now,
+            command: `dnsward allowlist suggest --group ${options.group} --since ${options.since}`,
+          }),
+        );
+      } finally {
+        db.close();
+      }
+    });
+}

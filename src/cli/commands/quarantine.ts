@@ -1,0 +1,69 @@
+// `dnsward quarantine list|release`: see and lift the containment a running server applied.
+import type { Command } from 'commander';
+import { DnswardError } from '../../errors.js';
+import { openDatabase } from '../../store/database.js';
+import { QuarantineRepository, type Quarantine } from '../../store/quarantine-repository.js';
+import { formatRows, selectFormat } from '../output.js';
+
+const COLUMNS = ['id', 'agentId', 'group', 'scope', 'baseDomain', 'createdAt', 'until', 'status', 'reason'];
+
+function view(q: Quarantine, now: number): Record<string, string | number | null> {
+  const status = q.releasedAt !== null ? 'released' : q.until <= now ? 'expired' : 'active';
+  return {
+    ...q,
+    createdAt: new Date(q.createdAt).toISOString(),
+    until: new Date(q.until).toISOString(),
+    releasedAt: q.releasedAt === null ? null : new Date(q.releasedAt).toISOString(),
+    status,
+  };
+}
+
+export function registerQuarantine(program: Command): void {
+  const quarantine = program.command('quarantine').description('agents and domains contained after an alert');
+  quarantine
+    .command('list')
+    .description('active quarantines (with --all, also released and expired ones)')
+    .option('--db <file>', 'SQLite database', 'dnsward.db')
+    .option('--all', 'include released and expired quarantines')
+    .option('--json', 'JSON array')
+    .option('--csv', 'CSV')
+    .action((options: { db: string; all?: boolean; json?: boolean; csv?: boolean }) => {
+      const format = selectFormat(options);
+      const db = openDatabase(options.db, { readonly: true });
+      try {
+        const now = Date.now();
+        const repo = new QuarantineRepository(db);
+        const rows = (options.all ? repo.all() : repo.active(now)).map((q) => view(q, now));
+        process.stdout.write(
+          formatRows(rows, format === 'table' ? COLUMNS : Object.keys(rows[0] ?? {}), format),
+        );
+      } finally {
+        db.close();
+      }
+    });
+  quarantine
+    .command('release')
+    .description(
+      'lift a quarantine by id, or every quarantine of an agent (a running server applies it within seconds)',
+    )
+    .argument('[id]', 'quarantine id')
+    .option('--agent <id>', 'release every active quarantine of this agent')
+    .option('--db <file>', 'SQLite database', 'dnsward.db')
+    .action((id: string | undefined, options: { db: string; agent?: string }) => {
+      if ((id === undefined) === (options.agent === undefined)) {
+        throw new DnswardError('DNSWARD_ERR_USAGE', 'give a quarantine id or --agent, not both');
+      }
+      const db = openDatabase(options.db);
+      try {
+        const repo = new QuarantineRepository(db);
+        const released =
+          id !== undefined
+            ? repo.release({ id: Number(id) }, Date.now())
+            : repo.release({ agentId: options.agent ?? '' }, Date.now());
+        if (released === 0) throw new DnswardError('DNSWARD_ERR_NOT_FOUND', 'no active quarantine matched');
+        process.stdout.write(`released ${released} quarantine(s)\n`);
+      } finally {
+        db.close();
+      }
+    });
+}

@@ -1,0 +1,17 @@
+// fake-tld-long-label: a TLD no registry delegates, with a long label: a private root or direct-to-server tunnel.
+import type { Detector } from '../detector.js';
+
+export const fakeTldLongLabel: Detector = {
+  id: 'fake-tld-long-label',
+  observe(ctx) {
+    const { name } = ctx;
+    if (name.tldStatus !== 'unknown' || name.kind === 'internal' || name.kind === 'search-expansion')
+      return null;
+    if (name.longestLabel < ctx.rules['fake-tld-long-label'].minLabel) return null;
+    return {
+      severity: 'medium',
+      score: 55,
+      features: { tld: name.tld.slice(0, 63), longestLabel: name.longestLabel },
+    };
+  },
+};

@@ -1,0 +1,259 @@
+// The detection engine: name analysis -> windows -> detectors -> dedupe. Pure: time is the events' own ts.
+import type { DetectionConfig } from '../config/sections/detection.js';
+import type { QueryEvent } from '../model/query-event.js';
+import { AlertBook, type AlertState, type Mute, type Observation } from './dedupe.js';
+import type { DetectionContext, RuleHit } from './detector.js';
+import { isServiceLabel, lexicalFeatures, type LexicalFeatures } from './features.js';
+import { NameAnalyzer, type NameInfo } from './name-info.js';
+import { isDataQtype, isRareQtype } from './qtypes.js';
+import { DETECTORS } from './rule-set.js';
+import { D, L, S, WindowStore, type KeyWindows, type StoreStats } from './windows.js';
+
+const SEVERITY_FLOOR = { low: 0, medium: 1, high: 2, critical: 3 } as const;
+/** EWMA weight of the newest minute in an agent's rate baseline (about a 20-minute memory). */
+const BASELINE_ALPHA = 0.05;
+/** Novelty adds this much to a new subdomain's lexical score when its base domain is new to the fleet. */
+const NOVELTY_BONUS = 0.1;
+const NOVELTY_WINDOW_MS = 86_400_000;
+
+export interface EngineStats extends StoreStats {
+  readonly events: number;
+  readonly findings: number;
+  readonly openAlerts: number;
+}
+
+/**
+ * Consumes QueryEvents in arrival order and keeps deduplicated alerts. Deterministic: the same events
+ * give the same alerts, byte for byte (`dnsward replay` relies on it); it never reads the wall clock.
+ */
+export class DetectionEngine {
+  private readonly names: NameAnalyzer;
+  private readonly store: WindowStore;
+  private readonly book: AlertBook;
+  private readonly detectors;
+  private readonly floor: number;
+  private readonly noveltyWarmupMs: number;
+  private startTs = Number.NaN;
+  private now = Number.NEGATIVE_INFINITY;
+  private events = 0;
+  private findings = 0;
+
+  constructor(private readonly config: DetectionConfig) {
+    this.names = new NameAnalyzer({
+      trustedEncoders: [...config.trustedEncoders, ...config.extraTrustedEncoders],
+      internalZones: config.internalZones,
+      searchDomains: config.searchDomains,
+    });
+    const s = config.state;
+    this.store = new WindowStore({
+      maxKeys: s.maxKeys,
+      maxAgents: s.maxAgents,
+      maxDomains: s.maxDomains,
+      maxRecentNames: s.maxRecentNames,
+      recentNameTtlMs: s.recentNameTtlSeconds * 1000,
+      idleExpiryMs: s.idleExpirySeconds * 1000,
+    });
+    this.book = new AlertBook({
+      suppressionWindowMs: config.alerts.suppressionWindowSeconds * 1000,
+      maxSamples: config.alerts.maxSamples,
+      maxOpen: config.alerts.maxOpen,
+    });
+    this.detectors = DETECTORS.filter((d) => config.rules[d.id].enabled);
+    this.floor = SEVERITY_FLOOR[config.lowSeverityFloor];
+    this.noveltyWarmupMs = s.noveltyWarmupSeconds * 1000;
+  }
+
+  setMutes(mutes: readonly Mute[]): void {
+    this.book.setMutes(mutes);
+  }
+
+  /** Alerts restored from the store after a restart, so dedupe continues instead of duplicating. */
+  seed(alerts: readonly AlertState[]): void {
+    this.book.seed(alerts);
+  }
+
+  processBatch(events: readonly QueryEvent[]): void {
+    for (const event of events) this.process(event);
+  }
+
+  process(event: QueryEvent): void {
+    if (event.decision === 'malformed') return;
+    this.events++;
+    // time only moves forward: a late event is evaluated at the newest time seen (windows stay consistent)
+    const ts = event.ts > this.now ? event.ts : this.now;
+    this.now = ts;
+    if (Number.isNaN(this.startTs)) this.startTs = ts;
+
+    const name = this.names.analyze(event.qname);
+    const forwarded = event.decision === 'allow' || event.decision === 'would-deny';
+    const agent = this.store.agent(event.agentId, ts);
+    agent.record(ts, BASELINE_ALPHA);
+
+    let key: KeyWindows | null = null;
+    let isNew = false;
+    let newBytes = 0;
+    let lexical: LexicalFeatures | null = null;
+    const volume = name.kind === 'public' || name.kind === 'unknown-tld';
+    const { domain, created } = volume ? this.store.domain(name.base, ts) : { domain: null, created: false };
+    if (volume && domain !== null) {
+      domain.noteAgent(event.agentId);
+      key = this.store.key(event.agentId, name.base, ts);
+      isNew = this.store.isNewSubdomain(key, subdomainKey(name), ts);
+      if (isNew) {
+        const shaped = shapedLexical(name);
+        lexical = shaped.lexical;
+        newBytes = shaped.bytes;
+        const novel = created || ts - domain.firstSeen < NOVELTY_WINDOW_MS;
+        const score =
+          novel && ts - this.startTs >= this.noveltyWarmupMs
+            ? Math.min(1, lexical.score + NOVELTY_BONUS)
+            : lexical.score;
+        // lookup keys of a known shape (reversed IPs, word-like embedded FQDNs) carry bytes, not "unique data"
+        const counts =
+          name.shape === 'free' ||
+          (name.shape === 'embedded-fqdn' &&
+            lexical.score >= this.config.rules['unique-subdomains'].minEncodedness);
+        recordNew(key, ts, newBytes, score, forwarded, counts, isDataQuery(event.qtype, name));
+      }
+      recordQuery(key, ts, event, name);
+    }
+
+    let lazy = lexical;
+    const ctx: DetectionContext = {
+      event: ts === event.ts ? event : { ...event, ts },
+      name,
+      forwarded,
+      key,
+      agent,
+      domain,
+      isNewSubdomain: isNew,
+      newBytes,
+      rules: this.config.rules,
+      lexical: () => (lazy ??= lexicalFeatures(name.subLabels)),
+    };
+    for (const detector of this.detectors) {
+      const hit = detector.observe(ctx);
+      if (hit !== null && SEVERITY_FLOOR[hit.severity] >= this.floor) this.record(detector.id, hit, ctx);
+    }
+  }
+
+  /** Alerts created or updated since the last call (each once), in creation order. */
+  takeChanges(): AlertState[] {
+    return this.book.takeChanges();
+  }
+
+  /** Every alert raised so far, in creation order (replay output). */
+  alerts(): readonly AlertState[] {
+    return this.book.allAlerts();
+  }
+
+  /** Servers call this after storing changes: the replay history is not needed there. */
+  forgetHistory(): void {
+    this.book.forgetHistory();
+  }
+
+  stats(): EngineStats {
+    return {
+      ...this.store.stats(),
+      events: this.events,
+      findings: this.findings,
+      openAlerts: this.book.openCount,
+    };
+  }
+
+  private record(rule: string, hit: RuleHit, ctx: DetectionContext): void {
+    this.findings++;
+    const { event, key } = ctx;
+    const bytes: Observation['bytes'] =
+      key !== null
+        ? { kind: 'window', windowId: key.id, leaked: key.cumLeaked, attempted: key.cumAttempted }
+        : {
+            kind: 'query',
+            leaked: ctx.forwarded ? ctx.lexical().infoBytes : 0,
+            attempted: ctx.lexical().infoBytes,
+          };
+    this.book.record({
+      rule,
+      severity: hit.severity,
+      score: hit.score,
+      features: hit.features,
+      agentId: event.agentId,
+      group: event.group,
+      clientIp: event.clientIp,
+      baseDomain: hit.baseDomain ?? (ctx.name.base === '' ? '.' : ctx.name.base),
+      ts: event.ts,
+      qname: event.qname,
+      forwarded: ctx.forwarded,
+      bytes,
+    });
+  }
+}
+
+/** The identity of a subdomain within its key: the name left of the base domain (qname is lower-cased). */
+function subdomainKey(name: NameInfo): string {
+  return name.qname.length > name.base.length
+    ? name.qname.slice(0, name.qname.length - name.base.length)
+    : '';
+}
+
+/** Lexical features and carried bytes; a reversed-IP prefix carries its 4 or 16 address bytes, scored as data-free. */
+function shapedLexical(name: NameInfo): { lexical: LexicalFeatures; bytes: number } {
+  if (name.shape === 'ip-lookup') {
+    const v4 = name.subLabels.length >= 4 && name.subLabels.slice(0, 4).every((l) => /^\d+$/.test(l));
+    const rest = lexicalFeatures(name.subLabels.slice(v4 ? 4 : 32));
+    return { lexical: rest, bytes: rest.infoBytes + (v4 ? 4 : 16) };
+  }
+  const lexical = lexicalFeatures(name.subLabels);
+  return { lexical, bytes: lexical.infoBytes };
+}
+
+/**
+ * TXT/NULL/KEY/MX/CNAME/... for a name that does not start with a protocol label: `_dmarc`, `_domainkey`,
+ * `_acme-challenge`, `_mta-sts` and SRV names are TXT/SRV by specification.
+ */
+function isDataQuery(qtype: string, name: NameInfo): boolean {
+  return isDataQtype(qtype) && !isServiceLabel(name.labels[0] ?? '');
+}
+
+function recordNew(
+  key: KeyWindows,
+  ts: number,
+  bytes: number,
+  lexicalScore: number,
+  forwarded: boolean,
+  countsAsUnique: boolean,
+  dataQuery: boolean,
+): void {
+  key.short.add(ts, S.bytes, bytes);
+  key.long.add(ts, L.bytes, bytes);
+  key.hour.add(ts, 0, bytes);
+  key.day.add(ts, D.bytes, bytes);
+  key.cumAttempted += bytes;
+  if (forwarded) {
+    key.day.add(ts, D.leaked, bytes);
+    key.cumLeaked += bytes;
+  }
+  if (!countsAsUnique) return;
+  key.short.add(ts, S.uniq);
+  key.long.add(ts, L.uniq);
+  key.long.add(ts, L.lexSum, lexicalScore);
+  key.day.add(ts, D.uniq);
+  key.day.add(ts, D.lexSum, lexicalScore);
+  if (dataQuery) {
+    key.short.add(ts, S.dataUniq);
+    key.long.add(ts, L.dataUniq);
+  }
+}
+
+function recordQuery(key: KeyWindows, ts: number, event: QueryEvent, name: NameInfo): void {
+  key.queries++;
+  key.long.add(ts, L.queries);
+  if (isDataQuery(event.qtype, name)) key.long.add(ts, L.dataAll);
+  if (name.nonLdh > 0) key.long.add(ts, L.nonLdh);
+  if (isRareQtype(event.qtype)) key.long.add(ts, L.rare);
+  // only answers that came from outside say anything about the zone (policy NXDOMAIN is ours)
+  if (event.answeredBy !== 'policy' && event.answeredBy !== 'listener' && name.shape === 'free') {
+    if (event.rcode === 'NXDOMAIN') key.long.add(ts, L.nx);
+    if (event.rcode === 'NXDOMAIN' || event.rcode === 'NOERROR') key.long.add(ts, L.answered);
+  }
+}

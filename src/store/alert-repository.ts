@@ -1,0 +1,348 @@
+// Alert repository: upsert, list, get, ack, mute, export; the only alert SQL the server and the CLI use.
+import type { Alert, AlertStatus, Exposure, Severity } from '../model/alert.js';
+import { SEVERITIES, severityRank } from '../model/alert.js';
+import type { Db } from './database.js';
+
+/** An alert as stored, in the DESIGN.md JSON shape plus the status details. */
+export interface StoredAlert extends Alert {
+  statusReason: string | null;
+  /** ISO 8601, or null. */
+  mutedUntil: string | null;
+  ackedAt: string | null;
+}
+
+/** What the detection side writes; times in epoch ms. */
+export interface AlertWrite {
+  readonly rule: string;
+  readonly severity: Severity;
+  readonly agentId: string;
+  readonly group: string;
+  readonly clientIp: string;
+  readonly baseDomain: string;
+  readonly firstSeenMs: number;
+  readonly lastSeenMs: number;
+  readonly count: number;
+  readonly score: number;
+  readonly exposure: Exposure;
+  readonly bytesLeaked: number;
+  readonly bytesAttempted: number;
+  readonly samples: readonly string[];
+  readonly features: Readonly<Record<string, number | string | boolean>>;
+  readonly status: AlertStatus;
+  readonly statusReason: string | null;
+  readonly mutedUntilMs: number | null;
+}
+
+export interface AlertFilter {
+  /** Alerts active at or after this time (last_seen >= sinceMs). */
+  readonly sinceMs?: number;
+  /** Minimum severity. */
+  readonly severity?: Severity;
+  readonly rule?: string;
+  readonly agentId?: string;
+  /** Base domain equal to or below this domain. */
+  readonly domain?: string;
+  readonly status?: AlertStatus;
+  readonly limit?: number;
+}
+
+export interface MuteRecord {
+  readonly id: number;
+  readonly domain: string | null;
+  readonly agentId: string | null;
+  readonly reason: string;
+  readonly createdAtMs: number;
+  readonly untilMs: number | null;
+}
+
+/** A row of the query log, for `alerts show`. */
+export interface QuerySample {
+  readonly ts: string;
+  readonly clientIp: string;
+  readonly qname: string;
+  readonly qtype: string;
+  readonly decision: string;
+  readonly rcode: string;
+}
+
+interface AlertRow {
+  id: number;
+  rule: string;
+  severity: Severity;
+  agent_id: string;
+  grp: string;
+  client_ip: string;
+  base_domain: string;
+  first_seen: number;
+  last_seen: number;
+  count: number;
+  score: number;
+  exposure: Exposure;
+  bytes_leaked: number;
+  bytes_attempted: number;
+  samples: string;
+  features: string;
+  status: AlertStatus;
+  status_reason: string | null;
+  muted_until: number | null;
+  acked_at: number | null;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function toAlert(row: AlertRow): StoredAlert {
+  return {
+    id: row.id,
+    rule: row.rule,
+    severity: row.severity,
+    agentId: row.agent_id,
+    group: row.grp,
+    clientIp: row.client_ip,
+    baseDomain: row.base_domain,
+    firstSeen: iso(row.first_seen),
+    lastSeen: iso(row.last_seen),
+    count: row.count,
+    score: row.score,
+    exposure: row.exposure,
+    bytesLeaked: row.bytes_leaked,
+    bytesAttempted: row.bytes_attempted,
+    samples: JSON.parse(row.samples) as string[],
+    features: JSON.parse(row.features) as Record<string, number | string | boolean>,
+    status: row.status,
+    statusReason: row.status_reason,
+    mutedUntil: row.muted_until === null ? null : iso(row.muted_until),
+    ackedAt: row.acked_at === null ? null : iso(row.acked_at),
+  };
+}
+
+export class AlertRepository {
+  private readonly insertStmt;
+  private readonly updateStmt;
+  private readonly getStmt;
+
+  constructor(private readonly db: Db) {
+    this.insertStmt = db.prepare(`
+      INSERT INTO alerts (rule, severity, severity_rank, agent_id, grp, client_ip, base_domain, first_seen,
+        last_seen, count, score, exposure, bytes_leaked, bytes_attempted, samples, features, status,
+        status_reason, muted_until, updated_at)
+      VALUES (@rule, @severity, @severityRank, @agentId, @group, @clientIp, @baseDomain, @firstSeen, @lastSeen,
+        @count, @score, @exposure, @bytesLeaked, @bytesAttempted, @samples, @features, @status, @statusReason,
+        @mutedUntil, @updatedAt)`);
+    // status belongs to the analyst once the row exists; an escalation past an ack reopens it
+    this.updateStmt = db.prepare(`
+      UPDATE alerts SET
+        status = CASE WHEN status = 'acked' AND @severityRank > severity_rank THEN 'open' ELSE status END,
+        status_reason = CASE WHEN status = 'acked' AND @severityRank > severity_rank
+          THEN 'reopened: escalated to ' || @severity || ' after ack' ELSE status_reason END,
+        severity = @severity, severity_rank = @severityRank, grp = @group, client_ip = @clientIp,
+        last_seen = @lastSeen, count = @count, score = @score, exposure = @exposure,
+        bytes_leaked = @bytesLeaked, bytes_attempted = @bytesAttempted, samples = @samples,
+        features = @features, updated_at = @updatedAt
+      WHERE id = @id`);
+    this.getStmt = db.prepare('SELECT * FROM alerts WHERE id = ?');
+  }
+
+  /** Inserts (id null) or updates each alert, all in one transaction; returns the row ids in order. */
+  saveBatch(
+    alerts: readonly { readonly id: number | null; readonly alert: AlertWrite }[],
+    nowMs: number,
+  ): number[] {
+    return this.db.transaction(() => alerts.map(({ id, alert }) => this.save(id, alert, nowMs)))();
+  }
+
+  save(id: number | null, alert: AlertWrite, nowMs: number): number {
+    const params = {
+      rule: alert.rule,
+      severity: alert.severity,
+      severityRank: severityRank(alert.severity),
+      agentId: alert.agentId,
+      group: alert.group,
+      clientIp: alert.clientIp,
+      baseDomain: alert.baseDomain,
+      firstSeen: alert.firstSeenMs,
+      lastSeen: alert.lastSeenMs,
+      count: alert.count,
+      score: alert.score,
+      exposure: alert.exposure,
+      bytesLeaked: Math.round(alert.bytesLeaked),
+      bytesAttempted: Math.round(alert.bytesAttempted),
+      samples: JSON.stringify(alert.samples),
+      features: JSON.stringify(alert.features),
+      status: alert.status,
+      statusReason: alert.statusReason,
+      mutedUntil: alert.mutedUntilMs,
+      updatedAt: nowMs,
+    };
+    if (id === null) return Number(this.insertStmt.run(params).lastInsertRowid);
+    const changed = this.updateStmt.run({ ...params, id }).changes;
+    // the row was deleted behind our back (retention, manual cleanup): store it again
+    return changed > 0 ? id : Number(this.insertStmt.run(params).lastInsertRowid);
+  }
+
+  get(id: number): StoredAlert | undefined {
+    const row = this.getStmt.get(id) as AlertRow | undefined;
+    return row === undefined ? undefined : toAlert(row);
+  }
+
+  list(filter: AlertFilter = {}): StoredAlert[] {
+    const where: string[] = [];
+    const params: Record<string, string | number> = {};
+    if (filter.sinceMs !== undefined) {
+      where.push('last_seen >= @since');
+      params.since = filter.sinceMs;
+    }
+    if (filter.severity !== undefined) {
+      where.push('severity_rank >= @rank');
+      params.rank = severityRank(filter.severity);
+    }
+    if (filter.rule !== undefined) {
+      where.push('rule = @rule');
+      params.rule = filter.rule;
+    }
+    if (filter.agentId !== undefined) {
+      where.push('agent_id = @agent');
+      params.agent = filter.agentId;
+    }
+    if (filter.domain !== undefined) {
+      where.push("(base_domain = @domain OR substr(base_domain, -length(@domain) - 1) = '.' || @domain)");
+      params.domain = filter.domain;
+    }
+    if (filter.status !== undefined) {
+      where.push('status = @status');
+      params.status = filter.status;
+    }
+    const sql =
+      `SELECT * FROM alerts${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}` +
+      ` ORDER BY last_seen DESC, id DESC${filter.limit !== undefined ? ` LIMIT ${Math.floor(filter.limit)}` : ''}`;
+    return (this.db.prepare(sql).all(params) as AlertRow[]).map(toAlert);
+  }
+
+  /** Every alert, oldest first, one at a time (export of a large table stays flat in memory). */
+  *iterateAll(): Generator<StoredAlert> {
+    for (const row of this.db.prepare('SELECT * FROM alerts ORDER BY id').iterate())
+      yield toAlert(row as AlertRow);
+  }
+
+  /** Alerts seen at or after `sinceMs`: the server seeds its dedupe with them after a restart. */
+  recent(sinceMs: number): StoredAlert[] {
+    return (
+      this.db.prepare('SELECT * FROM alerts WHERE last_seen >= ? ORDER BY id').all(sinceMs) as AlertRow[]
+    ).map(toAlert);
+  }
+
+  /** Returns false when no such alert. */
+  ack(id: number, nowMs: number, reason: string | null = null): boolean {
+    return (
+      this.db
+        .prepare(
+          "UPDATE alerts SET status = 'acked', acked_at = ?, status_reason = ?, muted_until = NULL, updated_at = ? WHERE id = ?",
+        )
+        .run(nowMs, reason, nowMs, id).changes > 0
+    );
+  }
+
+  /** Stores a mute and marks the open alerts it matches as muted; returns the mute id and how many alerts. */
+  mute(
+    mute: {
+      readonly domain: string | null;
+      readonly agentId: string | null;
+      readonly reason: string;
+      readonly untilMs: number | null;
+    },
+    nowMs: number,
+  ): { id: number; muted: number } {
+    return this.db.transaction(() => {
+      const id = Number(
+        this.db
+          .prepare(
+            'INSERT INTO alert_mutes (domain, agent_id, reason, created_at, until) VALUES (?, ?, ?, ?, ?)',
+          )
+          .run(mute.domain, mute.agentId, mute.reason, nowMs, mute.untilMs).lastInsertRowid,
+      );
+      const where = ["status = 'open'"];
+      const params: (string | number | null)[] = [mute.reason, mute.untilMs, nowMs];
+      if (mute.domain !== null) {
+        where.push("(base_domain = ? OR substr(base_domain, -length(?) - 1) = '.' || ?)");
+        params.push(mute.domain, mute.domain, mute.domain);
+      }
+      if (mute.agentId !== null) {
+        where.push('agent_id = ?');
+        params.push(mute.agentId);
+      }
+      const muted = this.db
+        .prepare(
+          `UPDATE alerts SET status = 'muted', status_reason = ?, muted_until = ?, updated_at = ? WHERE ${where.join(' AND ')}`,
+        )
+        .run(...params).changes;
+      return { id, muted };
+    })();
+  }
+
+  /** Mutes not expired at `nowMs`. */
+  activeMutes(nowMs: number): MuteRecord[] {
+    const rows = this.db
+      .prepare('SELECT * FROM alert_mutes WHERE until IS NULL OR until >= ? ORDER BY id')
+      .all(nowMs) as {
+      id: number;
+      domain: string | null;
+      agent_id: string | null;
+      reason: string;
+      created_at: number;
+      until: number | null;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      domain: r.domain,
+      agentId: r.agent_id,
+      reason: r.reason,
+      createdAtMs: r.created_at,
+      untilMs: r.until,
+    }));
+  }
+
+  /**
+   * Query-log rows of the alert's agent under its base domain in [firstSeen, lastSeen], newest first.
+   * Empty when the query log is off (no `queries` table rows).
+   */
+  sampleQueries(alert: StoredAlert, limit: number): QuerySample[] {
+    const exists = this.db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'queries'")
+      .get();
+    if (exists === undefined) return [];
+    const base = alert.baseDomain;
+    const anyDomain = base === '*' || base.startsWith('(');
+    const rows = this.db
+      .prepare(
+        `SELECT ts, client_ip, qname, qtype, decision, rcode FROM queries
+         WHERE agent_id = @agent AND ts BETWEEN @from AND @to
+         ${anyDomain ? '' : "AND (qname = @base OR substr(qname, -length(@base) - 1) = '.' || @base)"}
+         ORDER BY ts DESC LIMIT @limit`,
+      )
+      .all({
+        agent: alert.agentId,
+        from: Date.parse(alert.firstSeen),
+        to: Date.parse(alert.lastSeen),
+        base,
+        limit,
+      }) as {
+      ts: number;
+      client_ip: string;
+      qname: string;
+      qtype: string;
+      decision: string;
+      rcode: string;
+    }[];
+    return rows.map((r) => ({
+      ts: iso(r.ts),
+      clientIp: r.client_ip,
+      qname: r.qname,
+      qtype: r.qtype,
+      decision: r.decision,
+      rcode: r.rcode,
+    }));
+  }
+}
+
+export function isSeverity(value: string): value is Severity {
+  return (SEVERITIES as readonly string[]).includes(value);
+}

@@ -1,0 +1,160 @@
+// Allowlist lifecycle data: per-entry hit counts and last-hit times (aggregated per event batch, one upsert
+// per entry hit in the batch), and the reads `dnsward allowlist stale|suggest` make.
+import type { EventConsumer } from '../events/event-consumer.js';
+import type { QueryEvent } from '../model/query-event.js';
+import type { Db } from './database.js';
+
+export interface EntryHits {
+  readonly group: string;
+  /** The entry's domain pattern ("api.example.org", "*.example.org"). */
+  readonly domain: string;
+  readonly hits: number;
+  readonly firstHit: number;
+  readonly lastHit: number;
+}
+
+interface Pending {
+  group: string;
+  ruleId: string;
+  hits: number;
+  first: number;
+  last: number;
+}
+
+/** Rule ids of allow decisions are "file:line domain"; hits are kept per domain, so moved lines keep history. */
+function domainOf(ruleId: string): string {
+  return ruleId.slice(ruleId.lastIndexOf(' ') + 1);
+}
+
+/** The EventConsumer: counts allow decisions per (group, rule id) in a batch, then writes them in one transaction. */
+export class AllowlistHitRecorder implements EventConsumer {
+  /** Batches that could not be written (counted, logged by the caller; never thrown into the queue). */
+  failures = 0;
+  private readonly pending = new Map<string, Map<string, Pending>>();
+  private readonly write: (rows: readonly Pending[]) => void;
+
+  constructor(
+    db: Db,
+    private readonly onError: (error: unknown) => void = () => undefined,
+  ) {
+    const upsert = db.prepare(
+      `INSERT INTO allowlist_hits (grp, domain, hits, first_hit, last_hit) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (grp, domain) DO UPDATE SET
+         hits = hits + excluded.hits,
+         first_hit = min(first_hit, excluded.first_hit),
+         last_hit = max(last_hit, excluded.last_hit)`,
+    );
+    this.write = db.transaction((rows: readonly Pending[]) => {
+      for (const row of rows) upsert.run(row.group, domainOf(row.ruleId), row.hits, row.first, row.last);
+    });
+  }
+
+  consume(batch: readonly QueryEvent[]): void {
+    for (const event of batch) {
+      // only allowlist entries produce "allow"; their rule id names the entry
+      if (event.decision !== 'allow') continue;
+      let byRule = this.pending.get(event.group);
+      if (byRule === undefined) {
+        byRule = new Map();
+        this.pending.set(event.group, byRule);
+      }
+      const row = byRule.get(event.ruleId);
+      if (row === undefined) {
+        byRule.set(event.ruleId, {
+          group: event.group,
+          ruleId: event.ruleId,
+          hits: 1,
+          first: event.ts,
+          last: event.ts,
+        });
+      } else {
+        row.hits++;
+        if (event.ts < row.first) row.first = event.ts;
+        if (event.ts > row.last) row.last = event.ts;
+      }
+    }
+    this.flush();
+  }
+
+  close(): void {
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.pending.size === 0) return;
+    const rows = [...this.pending.values()].flatMap((byRule) => [...byRule.values()]);
+    this.pending.clear();
+    try {
+      this.write(rows);
+    } catch (error) {
+      this.failures++;
+      this.onError(error);
+    }
+  }
+}
+
+/** Every hit row, keyed "group\u0000domain". */
+export function readAllowlistHits(db: Db): Map<string, EntryHits> {
+  const rows = db.prepare('SELECT grp, domain, hits, first_hit, last_hit FROM allowlist_hits').all() as {
+    grp: string;
+    domain: string;
+    hits: number;
+    first_hit: number;
+    last_hit: number;
+  }[];
+  return new Map(
+    rows.map((r) => [
+      hitKey(r.grp, r.domain),
+      { group: r.grp, domain: r.domain, hits: r.hits, firstHit: r.first_hit, lastHit: r.last_hit },
+    ]),
+  );
+}
+
+export function hitKey(group: string, domain: string): string {
+  return `${group}\u0000${domain}`;
+}
+
+/** Since when hits are recorded in this database (epoch ms), or null for a database without the table. */
+export function hitTrackingSince(db: Db): number | null {
+  if (!hasTable(db, 'allowlist_tracking')) return null;
+  const row = db.prepare('SELECT since FROM allowlist_tracking WHERE id = 1').get() as
+    { since: number } | undefined;
+  return row?.since ?? null;
+}
+
+export function hasTable(db: Db, name: string): boolean {
+  return (
+    db.prepare("SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !==
+    undefined
+  );
+}
+
+/** One name from the query log with its counts (for `allowlist suggest`). */
+export interface ObservedName {
+  readonly qname: string;
+  readonly reason: string;
+  readonly queries: number;
+  readonly agents: number;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+}
+
+/** Names a group asked for that policy would deny (audit mode: decision "would-deny"), since `sinceMs`. */
+export function wouldDenyNames(
+  db: Db,
+  group: string,
+  sinceMs: number,
+  decisions: readonly string[] = ['would-deny'],
+): ObservedName[] {
+  const placeholders = decisions.map(() => '?').join(', ');
+  return db
+    .prepare(
+      `SELECT qname, reason, count(*) AS queries, count(DISTINCT agent_id) AS agents,
+              min(ts) AS firstSeen, max(ts) AS lastSeen
+       FROM queries
+       WHERE ts >= ? AND grp = ? AND decision IN (${placeholders})
+       GROUP BY qname, reason
+       ORDER BY queries DESC, qname`,
+    )
+    .all(sinceMs, group, ...decisions) as ObservedName[];
+}

@@ -1,0 +1,247 @@
+// `dnsward alerts`: command functions against a prepared database, and the real binary for exit codes.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  alertsAck,
+  alertsExport,
+  alertsList,
+  alertsMute,
+  alertsShow,
+  type AlertsIo,
+} from '../../../src/cli/commands/alerts.js';
+import { parseTime } from '../../../src/cli/options.js';
+import { DnswardError } from '../../../src/errors.js';
+import { AlertRepository, type AlertWrite } from '../../../src/store/alert-repository.js';
+import { openDatabase } from '../../../src/store/database.js';
+
+const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
+const MAIN = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
+
+function write(overrides: Partial<AlertWrite>): AlertWrite {
+  return {
+    rule: 'unique-subdomains',
+    severity: 'high',
+    agentId: 'agent-a',
+    group: 'research',
+    clientIp: '10.0.0.5',
+    baseDomain: 'tunnel-example.org',
+    firstSeenMs: T0,
+    lastSeenMs: T0 + 60_000,
+    count: 120,
+    score: 80,
+    exposure: 'forwarded',
+    bytesLeaked: 5000,
+    bytesAttempted: 5000,
+    samples: ['aaaa.x.tunnel-example.org', 'bbbb.x.tunnel-example.org'],
+    features: { uniqueSubdomains5m: 120, meanLexical5m: 0.93 },
+    status: 'open',
+    statusReason: null,
+    mutedUntilMs: null,
+    ...overrides,
+  };
+}
+
+function capture(now = T0 + 120_000): AlertsIo & { text: () => string } {
+  let text = '';
+  return { out: (t) => (text += t), now: () => now, text: () => text };
+}
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'alerts', ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('dnsward alerts', () => {
+  let dir: string;
+  let db: string;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dnsward-cli-'));
+    db = join(dir, 'alerts.db');
+    const handle = openDatabase(db);
+    const repo = new AlertRepository(handle);
+    repo.save(null, write({}), T0);
+    repo.save(
+      null,
+      write({
+        rule: 'null-qtype',
+        severity: 'medium',
+        agentId: 'agent-b',
+        baseDomain: 'other-example.net',
+        lastSeenMs: T0 + 30_000,
+      }),
+      T0,
+    );
+    repo.save(
+      null,
+      write({
+        rule: 'lexical-anomaly',
+        severity: 'low',
+        baseDomain: 'cdn-example.com',
+        samples: ['x,"y".cdn-example.com'],
+      }),
+      T0,
+    );
+    handle
+      .prepare(
+        `INSERT INTO queries (ts, transport, client_ip, client_port, agent_id, grp, tier, qname, qtype, decision, reason,
+          rule_id, rcode, upstream, cached, answered_by, latency_us, req_bytes, resp_bytes, answers)
+         VALUES (?, 'udp', '10.0.0.5', 5000, 'agent-a', 'research', 3, ?, 'TXT', 'allow', 'r', 'r', 'NOERROR', NULL, 0, 'upstream', 1, 40, 80, 1)`,
+      )
+      .run(T0 + 1000, 'cccc.x.tunnel-example.org');
+    handle.close();
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('list prints a table, most recently active first', () => {
+    const io = capture();
+    alertsList({ db }, io);
+    const lines = io.text().trimEnd().split('\n');
+    assert.match(lines[0] ?? '', /^id\s+severity\s+rule\s+agentId\s+baseDomain/);
+    assert.equal(lines.length, 4);
+    assert.match(lines[3] ?? '', /null-qtype/);
+  });
+
+  it('list filters by minimum severity, rule, agent, domain, status and since', () => {
+    const ids = (options: Record<string, string>): number[] => {
+      const io = capture();
+      alertsList({ db, json: true, ...options }, io);
+      return (JSON.parse(io.text()) as { id: number }[]).map((a) => a.id).sort();
+    };
+    assert.deepEqual(ids({ severity: 'medium' }), [1, 2]);
+    assert.deepEqual(ids({ severity: 'HIGH' }), [1]);
+    assert.deepEqual(ids({ rule: 'null-qtype' }), [2]);
+    assert.deepEqual(ids({ agent: 'agent-b' }), [2]);
+    assert.deepEqual(ids({ domain: 'tunnel-example.org' }), [1]);
+    assert.deepEqual(
+      ids({ domain: 'example.org' }),
+      [],
+      'label boundary: tunnel-example.org is not under example.org',
+    );
+    assert.deepEqual(ids({ status: 'open' }), [1, 2, 3]);
+    assert.deepEqual(ids({ since: '1m' }), [1, 3]);
+    assert.deepEqual(ids({ since: new Date(T0 + 45_000).toISOString() }), [1, 3]);
+  });
+
+  it('list --json keeps the DESIGN.md alert shape', () => {
+    const io = capture();
+    alertsList({ db, json: true, rule: 'unique-subdomains' }, io);
+    const [alert] = JSON.parse(io.text()) as Record<string, unknown>[];
+    assert.ok(alert);
+    for (const key of [
+      'id',
+      'rule',
+      'severity',
+      'agentId',
+      'group',
+      'clientIp',
+      'baseDomain',
+      'firstSeen',
+      'lastSeen',
+      'count',
+      'score',
+      'exposure',
+      'bytesLeaked',
+      'bytesAttempted',
+      'samples',
+      'features',
+      'status',
+    ]) {
+      assert.ok(key in alert, key);
+    }
+    assert.equal(alert.firstSeen, new Date(T0).toISOString());
+  });
+
+  it('list --csv quotes fields per RFC 4180', () => {
+    const io = capture();
+    alertsList({ db, csv: true, rule: 'lexical-anomaly' }, io);
+    const [header, row] = io.text().trimEnd().split('\n');
+    assert.match(header ?? '', /^id,rule,severity,agentId,group,clientIp,baseDomain,firstSeen,lastSeen/);
+    assert.match(row ?? '', /"x,""y"".cdn-example.com"/);
+  });
+
+  it('rejects bad filters and two formats as usage errors', () => {
+    const usage = (fn: () => void): void =>
+      assert.throws(fn, (e: unknown) => e instanceof DnswardError && e.code === 'DNSWARD_ERR_USAGE');
+    usage(() => alertsList({ db, severity: 'urgent' }, capture()));
+    usage(() => alertsList({ db, status: 'closed' }, capture()));
+    usage(() => alertsList({ db, since: 'yesterday' }, capture()));
+    usage(() => alertsList({ db, json: true, csv: true }, capture()));
+    usage(() => alertsShow('abc', { db }, capture()));
+    usage(() => alertsMute({ db, reason: 'x' }, capture()));
+    usage(() => alertsMute({ db, domain: 'example.org' }, capture()));
+  });
+
+  it('show prints evidence, samples and the query-log rows of the alert', () => {
+    const io = capture();
+    alertsShow('1', { db }, io);
+    const text = io.text();
+    assert.match(text, /rule:\s+unique-subdomains/);
+    assert.match(text, /uniqueSubdomains5m = 120/);
+    assert.match(text, /aaaa\.x\.tunnel-example\.org/);
+    assert.match(text, /cccc\.x\.tunnel-example\.org/);
+    const json = capture();
+    alertsShow('1', { db, json: true }, json);
+    const doc = JSON.parse(json.text()) as { alert: { id: number }; queries: { qname: string }[] };
+    assert.equal(doc.alert.id, 1);
+    assert.deepEqual(
+      doc.queries.map((q) => q.qname),
+      ['cccc.x.tunnel-example.org'],
+    );
+  });
+
+  it('show of a missing alert is not found', () => {
+    assert.throws(
+      () => alertsShow('42', { db }, capture()),
+      (e: unknown) => e instanceof DnswardError && e.code === 'DNSWARD_ERR_NOT_FOUND',
+    );
+  });
+
+  it('ack and mute change status', () => {
+    alertsAck('2', { db, reason: 'known lab host' }, capture());
+    const io = capture();
+    alertsMute({ db, domain: 'cdn-example.com', reason: 'CDN noise', until: '7d' }, io);
+    assert.match(io.text(), /1 open alert\(s\) marked muted/);
+    const list = capture();
+    alertsList({ db, json: true }, list);
+    const status = Object.fromEntries(
+      (JSON.parse(list.text()) as { id: number; status: string }[]).map((a) => [a.id, a.status]),
+    );
+    assert.deepEqual(status, { 1: 'open', 2: 'acked', 3: 'muted' });
+  });
+
+  it('export writes NDJSON by default', () => {
+    const io = capture();
+    alertsExport({ db }, io);
+    const lines = io.text().trimEnd().split('\n');
+    assert.equal(lines.length, 3);
+    assert.deepEqual(
+      lines.map((l) => (JSON.parse(l) as { id: number }).id),
+      [1, 2, 3],
+    );
+  });
+
+  it('parses durations and times for --since and --until', () => {
+    assert.equal(parseTime('--since', '30m', T0), T0 - 30 * 60_000);
+    assert.equal(parseTime('--since', '7d', T0), T0 - 7 * 86_400_000);
+    assert.equal(parseTime('--since', '2026-01-15T11:00:00Z', T0), T0 - 3_600_000);
+    assert.equal(parseTime('--until', '2h', T0, 1), T0 + 7_200_000);
+    assert.throws(() => parseTime('--since', 'yesterday', T0), /--since: expected a duration/);
+  });
+
+  it('the binary exits 0 ok, 1 not found / no database, 2 usage', () => {
+    const ok = cli('list', '--db', db, '--severity', 'high');
+    assert.equal(ok.status, 0);
+    assert.match(ok.stdout, /unique-subdomains/);
+    assert.equal(cli('show', '999', '--db', db).status, 1);
+    assert.equal(cli('list', '--db', join(dir, 'missing.db')).status, 1);
+    assert.equal(cli('list', '--db', db, '--severity', 'urgent').status, 2);
+    assert.equal(cli('list', '--db', db, '--no-such-flag').status, 2);
+    assert.equal(cli('show', '--db', db).status, 2);
+  });
+});
