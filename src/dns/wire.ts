@@ -119,44 +119,27 @@ export function readName(buf: Buffer, start: number, allowPointers: boolean): Wi
   return { text: text === '' ? '.' : text, end };
 }
 
+const PLAIN = 0;
+const ESCAPED = 1;
+const DECIMAL = 2;
+/** Per byte: printable as is, a special that takes a backslash ( . \ " ( ) ; @ $ ), or \DDD. */
+const PRESENTATION = new Uint8Array(256).map((_, c) => {
+  if (c <= 0x20 || c >= 0x7f) return DECIMAL;
+  return '."\\();@$'.includes(String.fromCharCode(c)) ? ESCAPED : PLAIN;
+});
+
 /** RFC 1035 §5.1 presentation: printable bytes as is, specials backslash-escaped, the rest as \DDD. */
 function labelText(buf: Buffer, start: number, end: number): string {
-  let plain = true;
-  for (let i = start; i < end; i++) {
+  let i = start;
+  while (i < end && PRESENTATION[buf[i] ?? 0] === PLAIN) i++;
+  if (i === end) return buf.toString('latin1', start, end);
+  let out = buf.toString('latin1', start, i);
+  for (; i < end; i++) {
     const c = buf[i] ?? 0;
-    if (
-      c <= 0x20 ||
-      c >= 0x7f ||
-      c === 0x2e ||
-      c === 0x5c ||
-      c === 0x22 ||
-      c === 0x28 ||
-      c === 0x29 ||
-      c === 0x3b ||
-      c === 0x40 ||
-      c === 0x24
-    ) {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) return buf.toString('latin1', start, end);
-  let out = '';
-  for (let i = start; i < end; i++) {
-    const c = buf[i] ?? 0;
-    if (c <= 0x20 || c >= 0x7f) out += `\\${String(c).padStart(3, '0')}`;
-    else if (
-      c === 0x2e ||
-      c === 0x5c ||
-      c === 0x22 ||
-      c === 0x28 ||
-      c === 0x29 ||
-      c === 0x3b ||
-      c === 0x40 ||
-      c === 0x24
-    ) {
-      out += `\\${String.fromCharCode(c)}`;
-    } else out += String.fromCharCode(c);
+    const kind = PRESENTATION[c];
+    if (kind === DECIMAL) out += `\\${String(c).padStart(3, '0')}`;
+    else if (kind === ESCAPED) out += `\\${String.fromCharCode(c)}`;
+    else out += String.fromCharCode(c);
   }
   return out;
 }

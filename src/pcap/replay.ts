@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { qtypeName, rcodeName } from '../dns/codes.js';
 import { parseQuery } from '../dns/wire.js';
+import { alertJson } from '../detect/alert-json.js';
 import type { AlertState } from '../detect/dedupe.js';
 import { DetectionEngine } from '../detect/engine.js';
 import type { Alert, Severity } from '../model/alert.js';
@@ -209,26 +210,7 @@ function firstNotable(changes: readonly AlertState[], queries: number, seconds: 
 }
 
 function toReplayAlert(a: AlertState, file: string, id: number): ReplayAlert {
-  return {
-    id,
-    rule: a.rule,
-    severity: a.severity,
-    agentId: a.agentId,
-    group: a.group,
-    clientIp: a.clientIp,
-    baseDomain: a.baseDomain,
-    firstSeen: new Date(a.firstSeenMs).toISOString(),
-    lastSeen: new Date(a.lastSeenMs).toISOString(),
-    count: a.count,
-    score: a.score,
-    exposure: a.exposure,
-    bytesLeaked: a.bytesLeaked,
-    bytesAttempted: a.bytesAttempted,
-    samples: a.samples,
-    features: a.features,
-    status: a.status,
-    file,
-  };
+  return { ...alertJson(a, id), file };
 }
 
 function bypassToReplayAlert(
@@ -237,17 +219,11 @@ function bypassToReplayAlert(
   file: string,
   id: number,
 ): ReplayAlert {
-  return {
-    id,
-    rule: a.rule,
-    severity: a.severity,
+  const snapshot = {
+    ...a,
     agentId: agent.id,
     group: agent.group,
-    clientIp: a.clientIp,
     baseDomain: a.target,
-    firstSeen: new Date(a.firstSeenMs).toISOString(),
-    lastSeen: new Date(a.lastSeenMs).toISOString(),
-    count: a.count,
     score: 1,
     exposure: 'forwarded',
     bytesLeaked: 0,
@@ -255,8 +231,8 @@ function bypassToReplayAlert(
     samples: [],
     features: { target: a.target },
     status: 'open',
-    file,
-  };
+  } as const;
+  return { ...alertJson(snapshot, id), file };
 }
 
 function count(table: Record<string, number>, key: string): void {

@@ -4,6 +4,7 @@
 import { pino } from 'pino';
 import type { EventConsumer } from '../events/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
+import { alertJson, type AlertSnapshot } from '../detect/alert-json.js';
 
 /** Bumped only if a field changes meaning or is removed (never so far). */
 export const NDJSON_SCHEMA = 1;
@@ -32,26 +33,8 @@ export const QUERY_FIELDS = [
   'answers',
 ] as const satisfies readonly (keyof QueryEvent)[];
 
-/** An alert as the detection stage holds it (times in epoch ms); the engine's AlertState fits. */
-export interface AlertRecordInput {
-  readonly dbId: number | null;
-  readonly rule: string;
-  readonly severity: string;
-  readonly agentId: string;
-  readonly group: string;
-  readonly clientIp: string;
-  readonly baseDomain: string;
-  readonly firstSeenMs: number;
-  readonly lastSeenMs: number;
-  readonly count: number;
-  readonly score: number;
-  readonly exposure: string;
-  readonly bytesLeaked: number;
-  readonly bytesAttempted: number;
-  readonly samples: readonly string[];
-  readonly features: Readonly<Record<string, number | string | boolean>>;
-  readonly status: string;
-}
+/** An alert as the detection stage holds it (times in epoch ms, row id once stored); AlertState fits. */
+export type AlertRecordInput = AlertSnapshot & { readonly dbId: number | null };
 
 export function queryRecord(event: QueryEvent): Record<string, unknown> {
   const out: Record<string, unknown> = { event: 'query', schema: NDJSON_SCHEMA };
@@ -66,23 +49,7 @@ export function alertRecord(alert: AlertRecordInput): Record<string, unknown> {
     event: 'alert',
     schema: NDJSON_SCHEMA,
     ts: new Date(alert.lastSeenMs).toISOString(),
-    id: alert.dbId,
-    rule: alert.rule,
-    severity: alert.severity,
-    agentId: alert.agentId,
-    group: alert.group,
-    clientIp: alert.clientIp,
-    baseDomain: alert.baseDomain,
-    firstSeen: new Date(alert.firstSeenMs).toISOString(),
-    lastSeen: new Date(alert.lastSeenMs).toISOString(),
-    count: alert.count,
-    score: alert.score,
-    exposure: alert.exposure,
-    bytesLeaked: alert.bytesLeaked,
-    bytesAttempted: alert.bytesAttempted,
-    samples: alert.samples,
-    features: alert.features,
-    status: alert.status,
+    ...alertJson(alert, alert.dbId ?? 0),
   };
 }
 
