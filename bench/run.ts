@@ -137,39 +137,46 @@ async function main(): Promise<void> {
   const memoryByServer: Partial<Record<ServerName, { peakRssMiB: number; rssMiB: number }>> = {};
   const profiles: Partial<Record<Workload, ProfileSummary>> = {};
 
-  let logCheck: LogCheck | undefined;
-  for (const name of servers) {
-    let answeredByServer = 0;
-    const profileDir = join(dir, 'profiles');
-    // with --profile, dnsward restarts per workload so each profile holds one workload
-    const perWorkload = name === 'dnsward' && flags.profile;
-    let server: BenchServer | undefined;
-    for (const workload of workloads) {
-      if (!server || perWorkload) {
-        if (server) await stop(server);
-        rmSync(profileDir, { recursive: true, force: true });
-        server = track(
-          await startServer(
-            name,
-            { dir: join(dir, name), port: await freePort(), upstreamPort, cpus: SERVER_CPUS },
-            perWorkload ? profileDir : undefined,
-          ),
-        );
-        // warm the cache with every cached name once (not measured)
-        const warm = await runDnsperf({
-          port: server.port,
-          dataFile: data.files.cached,
-          maxRuns: 1,
-          clients,
-          outstanding,
-          cpus: LOAD_CPUS,
-          seconds: 30,
-        });
-        answeredByServer = warm.completed;
-      }
+  // every server is up (and idle) at once; each workload runs on all of them back to back, so the ratios of
+  // one workload are measured within a minute of each other. With --profile, dnsward restarts per workload
+  // so that each profile holds one workload.
+  const profiling = flags.profile;
+  const profileDir = join(dir, 'profiles');
+  const up = new Map<ServerName, { server: BenchServer; answered: number }>();
+  const launch = async (
+    name: ServerName,
+    profile: boolean,
+  ): Promise<{ server: BenchServer; answered: number }> => {
+    if (profile) rmSync(profileDir, { recursive: true, force: true });
+    const server = track(
+      await startServer(
+        name,
+        { dir: join(dir, name), port: await freePort(), upstreamPort, cpus: SERVER_CPUS },
+        profile ? profileDir : undefined,
+      ),
+    );
+    // warm the cache with every cached name once (not measured)
+    const warm = await runDnsperf({
+      port: server.port,
+      dataFile: data.files.cached,
+      maxRuns: 1,
+      clients,
+      outstanding,
+      cpus: LOAD_CPUS,
+      seconds: 30,
+    });
+    return { server, answered: warm.completed };
+  };
+  for (const name of servers) if (!(profiling && name === 'dnsward')) up.set(name, await launch(name, false));
+
+  for (const workload of workloads) {
+    for (const name of servers) {
+      const fresh = profiling && name === 'dnsward' ? await launch(name, true) : undefined;
+      const entry = fresh ?? up.get(name);
+      if (!entry) continue;
       const windowStart = monotonicMicros();
       const result = await measure(
-        server,
+        entry.server,
         name,
         workload,
         data.files[workload],
@@ -177,24 +184,25 @@ async function main(): Promise<void> {
       );
       const window: [number, number] = [windowStart, monotonicMicros()];
       results.push(result);
-      answeredByServer += result.completed;
+      entry.answered += result.completed;
       log(
         `${name.padEnd(8)} ${WORKLOAD_LABELS[workload].padEnd(22)} ${Math.round(result.qps).toString().padStart(7)} q/s  avg ${result.avgMs.toFixed(3)} ms  p99 ${result.p99Ms?.toFixed(3) ?? '-'} ms  lost ${result.lost}  cpu ${result.cpuPercent.toFixed(0)}%`,
       );
-      if (perWorkload) {
-        await stop(server);
-        server = undefined;
-        profiles[workload] = summarizeProfileDir(profileDir, 25, window);
-        const target = join(resultsDir, `profile-${workload}.cpuprofile`);
-        const summary = profiles[workload];
-        if (summary.file) writeFileSync(target, readFileSync(summary.file));
+      if (fresh) {
+        memoryByServer[name] = memory(fresh.server.pid);
+        await stop(fresh.server);
+        const summary = summarizeProfileDir(profileDir, 25, window);
+        profiles[workload] = summary;
+        if (summary.file)
+          writeFileSync(join(resultsDir, `profile-${workload}.cpuprofile`), readFileSync(summary.file));
       }
     }
-    if (server) {
-      memoryByServer[name] = memory(server.pid);
-      await stop(server);
-      if (name === 'dnsward') logCheck = queryLogCheck(server, answeredByServer);
-    }
+  }
+  let logCheck: LogCheck | undefined;
+  for (const [name, { server, answered }] of up) {
+    memoryByServer[name] = memory(server.pid);
+    await stop(server);
+    if (name === 'dnsward') logCheck = queryLogCheck(server, answered);
   }
 
   let long: LongRun | undefined;

@@ -16,7 +16,7 @@ import { EventQueue } from './events/event-queue.js';
 import type { Logger } from './log/logger.js';
 import { createHealthHandler, startMetricsServer, type MetricsServer } from './metrics/http-server.js';
 import { databaseWritableProbe, Readiness } from './metrics/readiness.js';
-import { ServerMetrics, type AlertChange } from './metrics/registry.js';
+import { ServerMetrics } from './metrics/registry.js';
 import { compilePolicy, type Policy } from './policy/compile.js';
 import { Guard } from './policy/guard.js';
 import { QuarantineBook } from './policy/quarantine-book.js';
@@ -27,7 +27,7 @@ import { createDetectionConsumer } from './detect/consumer.js';
 import { emptyFiles, policyFiles, ReloadWatcher, sectionsNeedingRestart } from './policy/reload-watcher.js';
 import { AllowlistHitRecorder } from './store/allowlist-hits.js';
 import { openDatabase, type Db } from './store/database.js';
-import { NdjsonSink, type AlertRecordInput } from './store/ndjson-sink.js';
+import { NdjsonSink } from './store/ndjson-sink.js';
 import { QueryLogWriter } from './store/query-log-writer.js';
 
 /** TTL of synthesized NXDOMAIN answers (SOA MINIMUM): clients cache a denial this long. */
@@ -47,12 +47,6 @@ export interface ReloadResult {
 
 /** What asked for a reload (logged). */
 export type ReloadTrigger = 'signal' | 'file-change' | 'api';
-
-/** Hooks the extra consumers call; wired to metrics and the NDJSON stream here. */
-export interface ServerHooks {
-  /** Every alert a detection batch created or updated (AlertState fits): counted, streamed as NDJSON. */
-  onAlerts(alerts: readonly (AlertChange & AlertRecordInput)[]): void;
-}
 
 export interface RunningServer {
   readonly loaded: LoadedConfig;
@@ -77,8 +71,6 @@ export interface StartOptions {
   readonly configFile?: string | undefined;
   readonly overrides?: ConfigOverrides;
   readonly log: Logger;
-  /** Extra consumers behind the queue (detection engine). */
-  readonly consumers?: (db: Db, loaded: LoadedConfig, hooks: ServerHooks) => EventConsumer[];
   /** Reload when the config or an allowlist file changes (default true; SIGHUP works either way). */
   readonly watch?: boolean;
 }
@@ -136,12 +128,6 @@ async function startResolver(
   if (writer) consumers.push(writer);
   const ndjson = config.store.ndjson === null ? undefined : new NdjsonSink(config.store.ndjson);
   if (ndjson) consumers.push(ndjson);
-  const hooks: ServerHooks = {
-    onAlerts(alerts) {
-      metrics?.alertsChanged(alerts);
-      ndjson?.writeAlerts(alerts);
-    },
-  };
   // detection behind the queue; its alerts feed metrics, the NDJSON stream and quarantines
   const book = new QuarantineBook();
   const quarantines = new QuarantineKeeper(
@@ -158,14 +144,15 @@ async function startResolver(
         db,
         config: config.detection,
         log,
+        // every alert a batch created or updated: counted, streamed as NDJSON, checked for quarantine
         onAlerts: (alerts) => {
-          hooks.onAlerts(alerts);
+          metrics?.alertsChanged(alerts);
+          ndjson?.writeAlerts(alerts);
           quarantines.onAlerts(alerts);
         },
       }),
     );
   }
-  consumers.push(...(options.consumers?.(db, loaded, hooks) ?? []));
   // allowlist lifecycle (hits per entry, for `allowlist stale`) and metrics: aggregated per batch
   const hitRecorder = config.store.allowlistHits
     ? new AllowlistHitRecorder(db, (error) => log.warn({ err: error }, 'allowlist hit counts not stored'))
