@@ -88,6 +88,7 @@ export class DetectionEngine {
     const forwarded = event.decision === 'allow' || event.decision === 'would-deny';
     const agent = this.store.agent(event.agentId, ts);
     agent.record(ts, BASELINE_ALPHA);
+    if (event.decision === 'rate-limited') agent.limited.add(ts, 0);
 
     let key: KeyWindows | null = null;
     let isNew = false;

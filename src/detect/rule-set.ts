@@ -8,6 +8,7 @@ import { nonLdhLabel } from './detectors/non-ldh-label.js';
 import { nullQtype } from './detectors/null-qtype.js';
 import { nxdomainRatio } from './detectors/nxdomain-ratio.js';
 import { rareQtype } from './detectors/rare-qtype.js';
+import { rateLimited } from './detectors/rate-limited.js';
 import { rateSpike } from './detectors/rate-spike.js';
 import { tier1Query } from './detectors/tier1-query.js';
 import { tunnelToolMarker } from './detectors/tunnel-tool-marker.js';
@@ -28,4 +29,5 @@ export const DETECTORS: readonly Detector[] = [
   txtNullBurst,
   nxdomainRatio,
   rateSpike,
+  rateLimited,
 ];

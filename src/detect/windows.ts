@@ -83,6 +83,8 @@ export class KeyWindows {
 /** Per-agent query rate with an EWMA per-minute baseline. */
 export class AgentWindows {
   readonly rate = new SlidingWindow(MINUTE_MS, 6, 1);
+  /** Queries the guard refused for this agent's rate limits, last minute. */
+  readonly limited = new SlidingWindow(MINUTE_MS, 6, 1);
   baselinePerMinute = 0;
   minutesObserved = 0;
   lastTs: number;

@@ -21,6 +21,10 @@ export class ExfilBudgets {
     this.usage = new Lru(capacity);
   }
 
+  get size(): number {
+    return this.usage.size;
+  }
+
   /**
    * Records `subdomain` (the part left of the base domain) for `key`; false when it is new and the window's
    * budget is already spent. Each key holds at most `uniqueSubdomains` names, so memory stays bounded.

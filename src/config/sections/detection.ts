@@ -226,6 +226,14 @@ export const detectionSection = z
           })
           .strict()
           .default({}),
+        'rate-limited': z
+          .object({
+            enabled: ruleToggle('an agent keeps hitting its rate limit (a flood, or a tunnel pushing data)'),
+            mediumPerMinute: count.default(60).describe('rate-limited queries in the last minute for medium'),
+            highPerMinute: count.default(600).describe('rate-limited queries in the last minute for high'),
+          })
+          .strict()
+          .default({}),
         'rate-spike': z
           .object({
             enabled: ruleToggle('an agent suddenly queries far above its own baseline'),

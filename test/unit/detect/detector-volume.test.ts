@@ -217,6 +217,32 @@ describe('rate-spike', () => {
   }
 });
 
+describe('rate-limited', () => {
+  const limited = (count: number, spanMs: number): QueryEvent[] =>
+    Array.from({ length: count }, (_, i) =>
+      event({
+        ts: T0 + Math.floor((i * spanMs) / count),
+        qname: `q${i}.example.org`,
+        decision: 'rate-limited',
+        reason: 'rate-limited',
+      }),
+    );
+  const cases: [string, () => QueryEvent[], string][] = [
+    ['a 5 s burst of 30 refused queries', () => limited(30, 5000), 'none'],
+    ['100 refused in a minute', () => limited(100, 50_000), 'medium'],
+    ['1000 refused in a minute', () => limited(1000, 55_000), 'high'],
+    [
+      '1000 answered queries, none refused',
+      () => limited(1000, 55_000).map((e) => ({ ...e, decision: 'allow' as const })),
+      'none',
+    ],
+  ];
+  for (const [description, events, expected] of cases) {
+    it(`${description} -> ${expected}`, () =>
+      assert.equal(ruleSeverity(run(events()), 'rate-limited'), expected));
+  }
+});
+
 describe('a tunnel inside benign background', () => {
   it('alerts on the tunnel domain only', () => {
     const background = lookups(['api.example.org', 'pypi.example.net', 'files.example.net'], 700, {
