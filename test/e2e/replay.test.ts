@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '../helpers/dnsward.js';
+import { REPO_ROOT, startDnsward } from '../helpers/dnsward.js';
 
 const run = promisify(execFile);
 const CAPTURES = [
@@ -119,5 +119,57 @@ describe('dnsward replay', () => {
     const report = JSON.parse(result.stdout) as Report;
     assert.ok((report.files[0]?.queries ?? 0) > 50);
     assert.ok(report.alerts.length > 0);
+  });
+
+  it('--live sends the captured queries to a running dnsward from the captured client addresses', async () => {
+    const server = await startDnsward({
+      identity: { defaultGroup: 'agents' },
+      groups: [{ name: 'agents', tier: 3, clients: [{ cidr: '127.0.0.21/32', agent: 'captured-agent' }] }],
+    });
+    try {
+      const result = await replay(
+        'fixtures/iodine-tunnel.pcap',
+        '--live',
+        `127.0.0.1:${server.port}`,
+        '--max',
+        '--format',
+        'json',
+      );
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout) as Report & {
+        live: { sent: number; answered: number; lost: number; rcodes: Record<string, number> };
+      };
+      assert.equal(report.live.sent, report.queries);
+      assert.equal(report.live.lost, 0);
+      // the running server's policy denies the tunnel zone: every answer is its NXDOMAIN
+      assert.equal(report.live.rcodes.NXDOMAIN, report.live.sent);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const { stdout } = await run(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'src/main.ts',
+          'queries',
+          '--db',
+          server.dbPath,
+          '--agent',
+          'captured-agent',
+          '--json',
+          '--limit',
+          '100000',
+        ],
+        { cwd: REPO_ROOT },
+      );
+      assert.equal((JSON.parse(stdout) as unknown[]).length, report.live.sent);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('--live refuses a target that is not loopback', async () => {
+    const result = await replay('fixtures/iodine-tunnel.pcap', '--live', '192.0.2.1:53');
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--live sends only to loopback/);
   });
 });

@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { DnswardError } from '../../errors.js';
 import { checkExpectations, loadLabels } from '../../pcap/expectations.js';
+import { replayLive, type LiveOptions } from '../../pcap/live-replay.js';
 import { replayCaptures, type ReplayReport } from '../../pcap/replay.js';
+import { parseHostPort } from '../../config/host-port.js';
 import { collect, parseMode } from '../options.js';
 import { formatJson, formatTable } from '../output.js';
 
@@ -14,6 +16,9 @@ interface ReplayOptions {
   expect?: string;
   port: string[];
   resolver: string[];
+  live?: string;
+  speed?: string;
+  max?: boolean;
 }
 
 const ALERT_COLUMNS = [
@@ -45,6 +50,12 @@ export function registerReplay(program: Command): void {
     )
     .option('--format <format>', 'table | json', 'table')
     .option('--expect <labels.json>', 'exit 1 unless the alerts match these labels')
+    .option(
+      '--live <addr:port>',
+      'also send the captured queries to a running dnsward (loopback only) and count its answers',
+    )
+    .option('--speed <n>', 'with --live: N times the recorded pace (default 1)')
+    .option('--max', 'with --live: as fast as answers come back')
     .option('--port <port>', 'UDP/TCP port carrying DNS, repeatable (default 53)', collect, [])
     .option(
       '--resolver <addr>',
@@ -66,8 +77,18 @@ export function registerReplay(program: Command): void {
         ports,
         resolvers: options.resolver.length > 0 ? new Set(options.resolver) : undefined,
       });
-      process.stdout.write(options.format === 'json' ? formatJson(report) : formatReport(report));
       let failed = false;
+      const live =
+        options.live === undefined ? undefined : await replayLive(files, liveOptions(options, ports));
+      process.stdout.write(
+        options.format === 'json' ? formatJson(live ? { ...report, live } : report) : formatReport(report),
+      );
+      if (live && options.format !== 'json') {
+        process.stdout.write(
+          `\nlive ${live.target}: sent ${live.sent}, answered ${live.answered}, lost ${live.lost} in ${live.seconds} s; ${counts(live.rcodes)}\n`,
+        );
+      }
+      if (live && live.lost > 0) failed = true;
       for (const file of report.files) {
         if (file.error !== null) {
           process.stderr.write(`dnsward: ${file.file}: capture read stopped early: ${file.error}\n`);
@@ -91,6 +112,26 @@ function parsePort(text: string): number {
   return port;
 }
 
+function liveOptions(options: ReplayOptions, ports: ReadonlySet<number> | undefined): LiveOptions {
+  const target = parseHostPort(options.live ?? '', 53);
+  if (!target)
+    throw new DnswardError('DNSWARD_ERR_USAGE', `--live: expected ADDR:PORT, got "${options.live ?? ''}"`);
+  const speed = options.max ? Infinity : Number(options.speed ?? '1');
+  if (!(speed > 0))
+    throw new DnswardError(
+      'DNSWARD_ERR_USAGE',
+      `--speed: expected a positive number, got "${options.speed ?? ''}"`,
+    );
+  return { target, speed, ports };
+}
+
+function counts(table: Record<string, number>): string {
+  return Object.entries(table)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}
+
 function formatReport(report: ReplayReport): string {
   const files = report.files.map((f) => ({
     file: f.file,
@@ -102,11 +143,6 @@ function formatReport(report: ReplayReport): string {
     bytesBeforeAlert: f.firstAlert ? f.firstAlert.bytesAttempted : '',
     error: f.error ?? '',
   }));
-  const counts = (table: Record<string, number>): string =>
-    Object.entries(table)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ');
   return [
     formatTable(files, [
       'file',
