@@ -206,7 +206,7 @@ async function startResolver(
     queue,
     unreadableDropped: () => pipeline.counters.dropped,
     upstreamFailures: router.failures,
-    upstreamMismatched: () => upstreamStats.mismatched,
+    upstreamMismatched: () => upstreamStats.mismatched + router.unmatched,
     queryLog: writer,
     allowlistHits: hitRecorder,
   });
@@ -293,6 +293,7 @@ async function startResolver(
     async close() {
       clearInterval(prune);
       clearInterval(quarantineSync);
+      router.close();
       readiness.listenersBound = false;
       watcher?.close();
       await Promise.all([...udp, ...tcp].map((l) => l.close()));

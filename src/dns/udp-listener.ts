@@ -18,9 +18,12 @@ export class UdpListener {
       ...(v6 ? { ipv6Only: true } : {}),
       recvBufferSize,
     });
+    let open = true;
     const reply: Reply = (response: Buffer, client: Client) => {
-      socket.send(response, client.port, client.address);
+      // answers still arriving from upstreams after close() have nowhere to go
+      if (open) socket.send(response, client.port, client.address);
     };
+    socket.once('close', () => (open = false));
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(address.port, address.host, () => {

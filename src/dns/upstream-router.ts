@@ -1,7 +1,9 @@
 // Zone -> upstreams (conditional forwarding, longest zone wins), tried in order until one answers.
+import { isIPv6 } from 'node:net';
 import type { HostPort } from '../config/host-port.js';
 import type { Query } from '../model/query.js';
 import { NameTrie } from '../policy/name-trie.js';
+import { UdpSocketPool } from './udp-socket-pool.js';
 import { Upstream, UpstreamError, type UpstreamTimeouts } from './upstream.js';
 import type { UpstreamAnswer } from './upstream-answer.js';
 
@@ -21,10 +23,14 @@ export class UpstreamRouter {
   /** Failures per upstream label, for metrics. */
   readonly failures = new Map<string, number>();
 
+  private readonly pools = { udp4: new UdpSocketPool('udp4'), udp6: new UdpSocketPool('udp6') };
+
   constructor(defaults: readonly HostPort[], forward: readonly ForwardZone[], timeouts: UpstreamTimeouts) {
-    this.fallback = defaults.map((server) => new Upstream(server, timeouts));
+    const upstream = (server: HostPort): Upstream =>
+      new Upstream(server, timeouts, this.pools[isIPv6(server.host) ? 'udp6' : 'udp4']);
+    this.fallback = defaults.map(upstream);
     for (const rule of forward) {
-      const upstreams = rule.servers.map((server) => new Upstream(server, timeouts));
+      const upstreams = rule.servers.map(upstream);
       // a zone covers its apex and everything below it
       this.zones.insert(rule.zone, false, upstreams);
       this.zones.insert(rule.zone, true, upstreams);
@@ -33,6 +39,16 @@ export class UpstreamRouter {
 
   upstreamsFor(name: string): readonly Upstream[] {
     return this.zones.lookup(name, () => true) ?? this.fallback;
+  }
+
+  /** Answers that arrived for no pending query, over all outgoing sockets. */
+  get unmatched(): number {
+    return this.pools.udp4.stats.unmatched + this.pools.udp6.stats.unmatched;
+  }
+
+  close(): void {
+    this.pools.udp4.close();
+    this.pools.udp6.close();
   }
 
   /** Rejects with the last UpstreamError when every upstream failed (the caller answers SERVFAIL). */

@@ -1,12 +1,11 @@
-// One exchange with one upstream: random ID and source port, answer accepted only from the right address,
+// One exchange with one upstream: random ID and pooled random source port, answer accepted only from the right address,
 // with the right ID and question; a truncated UDP answer is retried over TCP.
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
 import { connect } from 'node:net';
 import { formatHostPort, type HostPort } from '../config/host-port.js';
 import type { Query } from '../model/query.js';
 import { randomQueryId } from './random-id.js';
 import { appendOpt, OPT_BYTES } from './responses.js';
+import type { UdpSocketPool } from './udp-socket-pool.js';
 import { readUpstreamAnswer, type UpstreamAnswer } from './upstream-answer.js';
 import { HEADER_BYTES, sameQuestion } from './wire.js';
 
@@ -35,6 +34,7 @@ export class Upstream {
   constructor(
     readonly server: HostPort,
     private readonly timeouts: UpstreamTimeouts,
+    private readonly pool: UdpSocketPool,
   ) {
     this.label = formatHostPort(server);
   }
@@ -48,28 +48,22 @@ export class Upstream {
 
   private exchangeUdp(out: Buffer, query: Query): Promise<UpstreamAnswer> {
     return new Promise((resolve, reject) => {
-      // a fresh socket per exchange: the OS picks a random ephemeral source port
-      const socket: UdpSocket = createSocket(isIPv6(this.server.host) ? 'udp6' : 'udp4');
-      const finish = (error: Error | null, answer?: UpstreamAnswer): void => {
-        clearTimeout(timer);
-        socket.close();
-        if (answer) resolve(answer);
-        else reject(error ?? new UpstreamError(this.label, 'network', 'no answer'));
-      };
-      const timer = setTimeout(
-        () => finish(new UpstreamError(this.label, 'timeout', `no answer in ${this.timeouts.udpMs} ms`)),
-        this.timeouts.udpMs,
-      );
-      socket.on('error', (error) => finish(new UpstreamError(this.label, 'network', error.message)));
-      socket.on('message', (reply, from) => {
+      const cancel = this.pool.send(this.server, out, (reply, from) => {
+        // an answer from anywhere but the upstream's address and port is not believed
         if (from.address !== this.server.host || from.port !== this.server.port) {
           upstreamStats.mismatched++;
-          return;
+          return false;
         }
         const answer = this.accept(out, reply, query);
-        if (answer) finish(null, answer);
+        if (!answer) return false;
+        clearTimeout(timer);
+        resolve(answer);
+        return true;
       });
-      socket.send(out, this.server.port, this.server.host);
+      const timer = setTimeout(() => {
+        cancel();
+        reject(new UpstreamError(this.label, 'timeout', `no answer in ${this.timeouts.udpMs} ms`));
+      }, this.timeouts.udpMs);
     });
   }
 
