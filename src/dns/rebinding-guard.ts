@@ -81,16 +81,34 @@ function hasPrivateAddress(wire: Buffer, questionEnd: number, count: number): bo
     const type = wire.readUInt16BE(owner);
     const length = wire.readUInt16BE(owner + 8);
     const rdata = owner + 10;
-    if (type === QTYPE.A && length === 4 && isPrivateAddress(wire.subarray(rdata, rdata + 4).join('.')))
-      return true;
-    if (type === QTYPE.AAAA && length === 16 && isPrivateAddress(ipv6Text(wire, rdata))) return true;
+    if (type === QTYPE.A && length === 4 && isPrivateV4(wire, rdata)) return true;
+    if (type === QTYPE.AAAA && length === 16 && isPrivateV6(wire, rdata)) return true;
     offset = rdata + length;
   }
   return false;
 }
 
-function ipv6Text(wire: Buffer, start: number): string {
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(wire.readUInt16BE(start + i).toString(16));
-  return groups.join(':');
+/** The ranges of PRIVATE_RANGES, on the four address bytes (the answer path reads them without parsing text). */
+function isPrivateV4(wire: Buffer, at: number): boolean {
+  const a = wire[at] ?? 0;
+  const b = wire[at + 1] ?? 0;
+  return (
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    (a === 100 && b >= 64 && b < 128) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b < 32) ||
+    (a === 192 && b === 168)
+  );
+}
+
+function isPrivateV6(wire: Buffer, at: number): boolean {
+  const first = wire[at] ?? 0;
+  if ((first & 0xfe) === 0xfc) return true; // fc00::/7
+  if (first === 0xfe && ((wire[at + 1] ?? 0) & 0xc0) === 0x80) return true; // fe80::/10
+  for (let i = 0; i < 10; i++) if (wire[at + i] !== 0) return false;
+  if (wire[at + 10] === 0xff && wire[at + 11] === 0xff) return true; // ::ffff:0:0/96
+  for (let i = 10; i < 15; i++) if (wire[at + i] !== 0) return false;
+  return (wire[at + 15] ?? 0) <= 1; // :: and ::1
 }

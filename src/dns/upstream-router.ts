@@ -3,6 +3,7 @@ import { isIPv6 } from 'node:net';
 import type { HostPort } from '../config/host-port.js';
 import type { Query } from '../model/query.js';
 import { NameTrie } from '../policy/name-trie.js';
+import { RCODE } from './codes.js';
 import { UdpSocketPool } from './udp-socket-pool.js';
 import { Upstream, UpstreamError, type UpstreamTimeouts } from './upstream.js';
 import type { UpstreamAnswer } from './upstream-answer.js';
@@ -51,17 +52,27 @@ export class UpstreamRouter {
     this.pools.udp6.close();
   }
 
-  /** Rejects with the last UpstreamError when every upstream failed (the caller answers SERVFAIL). */
+  /**
+   * The first good answer. SERVFAIL or REFUSED from one upstream moves on to the next; if every upstream said so,
+   * the last such answer is passed through. Rejects with the last UpstreamError when none answered at all (the
+   * caller answers SERVFAIL).
+   */
   async resolve(msg: Buffer, query: Query): Promise<RoutedAnswer> {
-    let lastError: unknown = new UpstreamError('-', 'network', 'no upstream configured');
+    let lastError: unknown;
+    let lastRefusal: RoutedAnswer | undefined;
     for (const upstream of this.upstreamsFor(query.name)) {
       try {
-        return { answer: await upstream.exchange(msg, query), upstream };
+        const answer = await upstream.exchange(msg, query);
+        if (answer.rcode !== RCODE.SERVFAIL && answer.rcode !== RCODE.REFUSED) return { answer, upstream };
+        lastRefusal = { answer, upstream };
       } catch (error) {
-        this.failures.set(upstream.label, (this.failures.get(upstream.label) ?? 0) + 1);
         lastError = error;
       }
+      this.failures.set(upstream.label, (this.failures.get(upstream.label) ?? 0) + 1);
     }
-    throw lastError;
+    if (lastRefusal) return lastRefusal;
+    throw lastError instanceof Error
+      ? lastError
+      : new UpstreamError('-', 'network', 'no upstream configured');
   }
 }

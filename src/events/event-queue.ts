@@ -38,27 +38,39 @@ export class EventQueue {
       this.buffer.push(event);
     }
     if (this.buffer.length >= this.options.batchSize) this.scheduleNow();
-    else this.timer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
+    else this.timer ??= setTimeout(() => this.drainStep(), this.options.flushIntervalMs);
   }
 
-  /** Hands everything queued to the consumers, in order. */
+  /** Hands everything queued to the consumers, in order, at once (shutdown). */
   flush(): void {
+    while (this.buffer.length > 0) this.deliverOne();
+  }
+
+  /**
+   * One batch per turn of the event loop: queries that arrive meanwhile are answered between batches,
+   * so a large backlog never stalls the answer path for long.
+   */
+  private drainStep(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.scheduled = false;
+    this.deliverOne();
+    if (this.buffer.length > 0) this.scheduleNow();
+  }
+
+  private deliverOne(): void {
     if (this.unreportedDrops > 0) {
       this.options.onDrops?.(this.unreportedDrops);
       this.unreportedDrops = 0;
     }
-    while (this.buffer.length > 0) {
-      const batch =
-        this.buffer.length > this.options.batchSize
-          ? this.buffer.splice(0, this.options.batchSize)
-          : this.buffer;
-      if (batch === this.buffer) this.buffer = [];
-      for (const consumer of this.consumers) consumer.consume(batch);
-      this.delivered += batch.length;
-    }
+    if (this.buffer.length === 0) return;
+    const batch =
+      this.buffer.length > this.options.batchSize
+        ? this.buffer.splice(0, this.options.batchSize)
+        : this.buffer;
+    if (batch === this.buffer) this.buffer = [];
+    for (const consumer of this.consumers) consumer.consume(batch);
+    this.delivered += batch.length;
   }
 
   close(): void {
@@ -70,6 +82,6 @@ export class EventQueue {
     if (this.scheduled) return;
     this.scheduled = true;
     // after the current I/O callbacks, so answers already in hand go out first
-    setImmediate(() => this.flush());
+    setImmediate(() => this.drainStep());
   }
 }

@@ -47,6 +47,24 @@ describe('upstream faults', () => {
     assert.deepEqual(result.answers, ['b.faults.example. 300 IN A 192.0.2.7']);
   });
 
+  it('moves on to the next upstream when one answers SERVFAIL', async () => {
+    const failing = await startFakeUpstream((query, _raw, from, socket) => {
+      const reply = answer(query, '203.0.113.4');
+      reply.writeUInt16BE((reply.readUInt16BE(2) & 0xfff0) | 2, 2); // SERVFAIL
+      socket.send(reply, from.port, from.address);
+    });
+    cleanup.push(failing.close);
+    const good = await startFakeUpstream((query, _raw, from, socket) => {
+      socket.send(answer(query, '192.0.2.17'), from.port, from.address);
+    });
+    cleanup.push(good.close);
+    const server = await serverFor([`127.0.0.1:${failing.port}`, `127.0.0.1:${good.port}`]);
+    cleanup.push(server.stop);
+    const result = await dig(server.port, 'sf.faults.example');
+    assert.deepEqual(result.answers, ['sf.faults.example. 300 IN A 192.0.2.17']);
+    assert.equal(failing.received.length, 1);
+  });
+
   it('ignores answers from the wrong port, with the wrong ID or for the wrong question', async () => {
     const upstream: FakeUpstream = await startFakeUpstream((query, _raw, from, socket) => {
       const id = query.id ?? 0;

@@ -16,7 +16,12 @@ export const storeSection = z
       .positive()
       .default(200_000)
       .describe('events held for the writer before drops'),
-    batchSize: z.number().int().positive().default(5000).describe('events per SQLite transaction'),
+    batchSize: z
+      .number()
+      .int()
+      .positive()
+      .default(500)
+      .describe('events per SQLite transaction and per turn of the event loop (bounds answer stalls)'),
     flushIntervalMs: z.number().int().positive().default(100).describe('max delay before a batch is written'),
     retentionDays: z
       .number()
