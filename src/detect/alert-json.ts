@@ -1,25 +1,7 @@
 // An alert in the JSON shape scripts rely on (DESIGN.md "Interfaces"), from the engine's working copy.
-import type { Alert, AlertStatus, Exposure, Severity } from '../model/alert.js';
+import type { Alert, AlertSnapshot } from '../model/alert.js';
 
-/** What the shape needs of an alert (the engine's AlertState fits); times in epoch ms. */
-export interface AlertSnapshot {
-  readonly rule: string;
-  readonly severity: Severity;
-  readonly agentId: string;
-  readonly group: string;
-  readonly clientIp: string;
-  readonly baseDomain: string;
-  readonly firstSeenMs: number;
-  readonly lastSeenMs: number;
-  readonly count: number;
-  readonly score: number;
-  readonly exposure: Exposure;
-  readonly bytesLeaked: number;
-  readonly bytesAttempted: number;
-  readonly samples: readonly string[];
-  readonly features: Readonly<Record<string, number | string | boolean>>;
-  readonly status: AlertStatus;
-}
+export type { AlertSnapshot };
 
 export function alertJson(alert: AlertSnapshot, id: number): Alert {
   return {

@@ -40,3 +40,23 @@ export interface Alert {
   features: Record<string, number | string | boolean>;
   status: AlertStatus;
 }
+
+/** What the alert JSON shape needs of an alert held in memory (times in epoch ms); the engine's AlertState fits. */
+export interface AlertSnapshot {
+  readonly rule: string;
+  readonly severity: Severity;
+  readonly agentId: string;
+  readonly group: string;
+  readonly clientIp: string;
+  readonly baseDomain: string;
+  readonly firstSeenMs: number;
+  readonly lastSeenMs: number;
+  readonly count: number;
+  readonly score: number;
+  readonly exposure: Exposure;
+  readonly bytesLeaked: number;
+  readonly bytesAttempted: number;
+  readonly samples: readonly string[];
+  readonly features: Readonly<Record<string, number | string | boolean>>;
+  readonly status: AlertStatus;
+}

@@ -1,5 +1,5 @@
 // Alert repository: upsert, list, get, ack, mute, export; the only alert SQL the server and the CLI use.
-import type { Alert, AlertStatus, Exposure, Severity } from '../model/alert.js';
+import type { Alert, AlertSnapshot, AlertStatus, Exposure, Severity } from '../model/alert.js';
 import { SEVERITIES, severityRank } from '../model/alert.js';
 import type { Db } from './database.js';
 
@@ -12,23 +12,7 @@ export interface StoredAlert extends Alert {
 }
 
 /** What the detection side writes; times in epoch ms. */
-export interface AlertWrite {
-  readonly rule: string;
-  readonly severity: Severity;
-  readonly agentId: string;
-  readonly group: string;
-  readonly clientIp: string;
-  readonly baseDomain: string;
-  readonly firstSeenMs: number;
-  readonly lastSeenMs: number;
-  readonly count: number;
-  readonly score: number;
-  readonly exposure: Exposure;
-  readonly bytesLeaked: number;
-  readonly bytesAttempted: number;
-  readonly samples: readonly string[];
-  readonly features: Readonly<Record<string, number | string | boolean>>;
-  readonly status: AlertStatus;
+export interface AlertWrite extends AlertSnapshot {
   readonly statusReason: string | null;
   readonly mutedUntilMs: number | null;
 }

@@ -16,6 +16,7 @@ import { startDnsward, type Dnsward } from '../helpers/dnsward.js';
 import { Fuzzer } from '../helpers/fuzz-packets.js';
 import { waitFor } from '../helpers/processes.js';
 import { encodeQuery } from '../helpers/udp-load.js';
+import { udpExchange } from '../helpers/udp-query.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261121);
 const UDP_ITERATIONS = Number(process.env.FUZZ_UDP_ITERATIONS ?? 40_000);
@@ -33,22 +34,6 @@ const ALLOWLIST = `entries:
     owner: qa
     added: 2026-01-01
 `;
-
-function udpQuery(port: number, packet: Buffer, waitMs = 2000): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const socket = createSocket('udp4');
-    const timer = setTimeout(() => {
-      socket.close();
-      resolve(null);
-    }, waitMs);
-    socket.on('message', (msg) => {
-      clearTimeout(timer);
-      socket.close();
-      resolve(msg);
-    });
-    socket.send(packet, port, '127.0.0.1');
-  });
-}
 
 function frame(message: Buffer): Buffer {
   const out = Buffer.alloc(2 + message.length);
@@ -104,7 +89,7 @@ async function answersValidQuery(server: Dnsward, tcp: boolean): Promise<number>
   const query = encodeQuery(4321, `probe.${ZONE}`);
   const reply = tcp
     ? (await tcpSession(server.port, [frame(query)])).replies[0]
-    : await udpQuery(server.port, query);
+    : await udpExchange(server.port, query);
   assert.ok(reply, `no ${tcp ? 'TCP' : 'UDP'} answer to a valid query`);
   assert.equal(reply.readUInt16BE(0), 4321);
   return reply.readUInt16BE(2) & 0xf;

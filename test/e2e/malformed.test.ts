@@ -1,28 +1,12 @@
 // Malformed input over UDP and TCP: FORMERR when the header is readable, dropped and counted otherwise,
 // NOTIMP for other opcodes, REFUSED for other classes; the server keeps answering.
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { dig } from '../helpers/dig.js';
 import { startDnsward, type Dnsward } from '../helpers/dnsward.js';
-
-function udpExchange(port: number, payload: Buffer, waitMs = 400): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const socket = createSocket('udp4');
-    const timer = setTimeout(() => {
-      socket.close();
-      resolve(null);
-    }, waitMs);
-    socket.on('message', (msg) => {
-      clearTimeout(timer);
-      socket.close();
-      resolve(msg);
-    });
-    socket.send(payload, port, '127.0.0.1');
-  });
-}
+import { udpExchange } from '../helpers/udp-query.js';
 
 function header(id: number, flags: number, qd: number): Buffer {
   const out = Buffer.alloc(12);

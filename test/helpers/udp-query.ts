@@ -41,3 +41,20 @@ export function udpQuery(
     });
   });
 }
+
+/** Sends raw bytes (valid or not) to a loopback UDP port and returns the first datagram back, or null. */
+export function udpExchange(port: number, payload: Buffer, waitMs = 1000): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    const timer = setTimeout(() => {
+      socket.close();
+      resolve(null);
+    }, waitMs);
+    socket.on('message', (msg) => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(msg);
+    });
+    socket.send(payload, port, '127.0.0.1');
+  });
+}
