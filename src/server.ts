@@ -1,13 +1,11 @@
 // The composition root of `dnsward serve`: policy, store, event queue and consumers, pipeline, listeners, reload.
-import type { HostPort } from './config/host-port.js';
 import { loadConfig, type ConfigOverrides, type LoadedConfig } from './config/load.js';
+import { bindListeners } from './dns/bind-listeners.js';
 import { AnswerCache } from './dns/cache.js';
 import { QueryPipeline } from './dns/handle-query.js';
 import { PolicyHolder } from './dns/policy-holder.js';
 import { RebindingGuard } from './dns/rebinding-guard.js';
 import { ResponseBuilder } from './dns/responses.js';
-import { TcpListener, type TcpLimits } from './dns/tcp-listener.js';
-import { UdpListener } from './dns/udp-listener.js';
 import { UpstreamRouter } from './dns/upstream-router.js';
 import { upstreamStats } from './dns/upstream.js';
 import { DnswardError } from './errors.js';
@@ -317,41 +315,4 @@ function refuseEmpty(files: readonly string[]): void {
     `${empty.length} empty file(s)`,
     empty.map((file) => `${file}:1 (file): empty (still being written?)`),
   );
-}
-
-interface BindOptions {
-  readonly recvBufferSize: number;
-  readonly tcp: TcpLimits;
-}
-
-/** Binds every address; a TCP port 0 next to a UDP port 0 on the same host gets the UDP's port (tests use port 0). */
-async function bindListeners(
-  udpAddresses: readonly HostPort[],
-  tcpAddresses: readonly HostPort[],
-  pipeline: QueryPipeline,
-  options: BindOptions,
-): Promise<{ udp: UdpListener[]; tcp: TcpListener[] }> {
-  for (let attempt = 0; ; attempt++) {
-    const udp: UdpListener[] = [];
-    const tcp: TcpListener[] = [];
-    try {
-      for (const address of udpAddresses)
-        udp.push(await UdpListener.start(address, pipeline, options.recvBufferSize));
-      for (const address of tcpAddresses) {
-        const twin =
-          address.port === 0 ? udpAddresses.findIndex((u) => u.host === address.host && u.port === 0) : -1;
-        const port = twin >= 0 ? (udp[twin]?.port ?? 0) : address.port;
-        tcp.push(await TcpListener.start({ host: address.host, port }, pipeline, options.tcp));
-      }
-      return { udp, tcp };
-    } catch (error) {
-      await Promise.all([...udp, ...tcp].map((l) => l.close()));
-      const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
-      if (!inUse || attempt >= 10 || !udpAddresses.some((a) => a.port === 0)) {
-        throw new DnswardError('DNSWARD_ERR_LISTEN', `cannot listen: ${(error as Error).message}`, [], {
-          cause: error,
-        });
-      }
-    }
-  }
 }

@@ -37,7 +37,17 @@ export interface PipelineDeps {
   readonly maxUdpPayload: number;
 }
 
-interface Outcome {
+/** One query in flight: what arrived, who asked, and what has been decided so far (one object per query). */
+interface InFlight {
+  readonly msg: Buffer;
+  readonly client: Client;
+  readonly reply: Reply;
+  readonly agent: Agent;
+  /** performance.now() at arrival, for latencyUs. */
+  readonly arrived: number;
+  /** Epoch ms at arrival. */
+  readonly ts: number;
+  readonly query: Query | null;
   decision: EventDecision;
   reason: string;
   ruleId: string;
@@ -63,44 +73,56 @@ export class QueryPipeline {
     }
     // 2. identify: client address -> agent, even for bad messages, so they are attributed
     const agent = policy.identify(client.address);
+    const listener = { ruleId: 'listener', answeredBy: 'listener', upstream: null } as const;
     if (parsed.kind !== 'query') {
       const formerr = parsed.kind === 'formerr';
       if (formerr) this.counters.formerr++;
-      this.send(
+      const reason = formerr ? parsed.reason : `opcode ${parsed.opcode}`;
+      const decision = formerr ? 'malformed' : 'not-implemented';
+      const q: InFlight = {
         msg,
-        null,
         client,
         reply,
-        headerOnly(msg, formerr ? RCODE.FORMERR : RCODE.NOTIMP),
         agent,
         arrived,
         ts,
-        {
-          decision: formerr ? 'malformed' : 'not-implemented',
-          reason: formerr ? parsed.reason : `opcode ${parsed.opcode}`,
-          ruleId: 'listener',
-          answeredBy: 'listener',
-          upstream: null,
-        },
-      );
+        query: null,
+        decision,
+        reason,
+        ...listener,
+      };
+      this.send(q, headerOnly(msg, formerr ? RCODE.FORMERR : RCODE.NOTIMP));
       return;
     }
     const query = parsed.query;
     if (query.qclass !== CLASS_IN) {
-      const out = this.deps.responses.questionOnly(msg, query, RCODE.REFUSED);
-      this.send(msg, query, client, reply, out, agent, arrived, ts, {
+      const reason = `class ${query.qclass}`;
+      const q: InFlight = {
+        msg,
+        client,
+        reply,
+        agent,
+        arrived,
+        ts,
+        query,
         decision: 'refused-class',
-        reason: `class ${query.qclass}`,
-        ruleId: 'listener',
-        answeredBy: 'listener',
-        upstream: null,
-      });
+        reason,
+        ...listener,
+      };
+      this.send(q, this.deps.responses.questionOnly(msg, query, RCODE.REFUSED));
       return;
     }
     const group = policy.groupOf(agent);
     // 3. guard + policy + budget: rate-limited, allow, deny or (audit) would-deny
     const decision = decideQuery(group, this.deps.guard, agent, query.name, query.qtype, ts);
-    const outcome: Outcome = {
+    const q: InFlight = {
+      msg,
+      client,
+      reply,
+      agent,
+      arrived,
+      ts,
+      query,
       decision: decision.kind,
       reason: decision.reason,
       ruleId: decision.ruleId,
@@ -109,141 +131,100 @@ export class QueryPipeline {
     };
     if (decision.kind === 'rate-limited') {
       if (decision.action === 'drop') this.counters.rateLimitDrops++;
-      const out =
-        decision.action === 'drop' ? null : this.deps.responses.questionOnly(msg, query, RCODE.REFUSED);
-      this.send(msg, query, client, reply, out, agent, arrived, ts, outcome);
+      this.send(
+        q,
+        decision.action === 'drop' ? null : this.deps.responses.questionOnly(msg, query, RCODE.REFUSED),
+      );
       return;
     }
     // a denied name is answered here and never forwarded
     if (decision.kind === 'deny') {
-      const out = this.deps.responses.deny(msg, query, RCODE[decision.rcode]);
-      this.send(msg, query, client, reply, out, agent, arrived, ts, outcome);
+      this.send(q, this.deps.responses.deny(msg, query, RCODE[decision.rcode]));
       return;
     }
     // 4. cache: answers kept encoded; ID, question case and TTLs patched per client
     const key = cacheKey(query);
     const hit = this.deps.cache.get(key, ts);
     if (hit) {
-      outcome.answeredBy = 'cache';
-      outcome.upstream = hit.upstream;
-      this.answer(msg, query, client, reply, hit, group, agent, arrived, ts, outcome);
+      q.answeredBy = 'cache';
+      q.upstream = hit.upstream;
+      this.answer(q, query, hit, group);
       return;
     }
     // 5. upstream: conditional forwarding, failover, then SERVFAIL; rebinding answers stripped before caching
     this.deps.router.resolve(msg, query).then(
       (routed) => {
         const now = Date.now();
-        outcome.answeredBy = 'upstream';
-        outcome.upstream = routed.upstream.label;
+        q.answeredBy = 'upstream';
+        q.upstream = routed.upstream.label;
         const answer = this.deps.rebinding.check(query.name, routed.answer, query.questionEnd);
         if (!answer) {
-          this.fail(msg, query, client, reply, agent, arrived, ts, outcome, 'answer could not be checked');
+          this.fail(q, query, 'answer could not be checked');
           return;
         }
         const stored =
           this.deps.cache.set(key, answer, routed.upstream.label, now) ??
           toCachedAnswer(answer, routed.upstream.label, now);
-        this.answer(msg, query, client, reply, stored, group, agent, arrived, ts, outcome);
+        this.answer(q, query, stored, group);
       },
-      () => this.fail(msg, query, client, reply, agent, arrived, ts, outcome, 'upstream failed'),
+      () => this.fail(q, query, 'upstream failed'),
     );
   }
 
   /** 6. answer checks per group: CNAME targets must be allowed too (when required), size cap. */
-  private answer(
-    msg: Buffer,
-    query: Query,
-    client: Client,
-    reply: Reply,
-    answer: CachedAnswer,
-    group: GroupPolicy,
-    agent: Agent,
-    arrived: number,
-    ts: number,
-    outcome: Outcome,
-  ): void {
+  private answer(q: InFlight, query: Query, answer: CachedAnswer, group: GroupPolicy): void {
     if (group.guard.cnames === 'require-allowed') {
-      const blocked = answer.cnameTargets.find((target) => !group.allows(target, ts));
+      const blocked = answer.cnameTargets.find((target) => !group.allows(target, q.ts));
       if (blocked !== undefined) {
-        outcome.decision = 'deny';
-        outcome.reason = `cname-not-allowed ${blocked}`;
-        outcome.ruleId = `${group.name}/cnames`;
-        this.send(
-          msg,
-          query,
-          client,
-          reply,
-          this.deps.responses.deny(msg, query, RCODE[group.denyRcode]),
-          agent,
-          arrived,
-          ts,
-          outcome,
-        );
+        q.decision = 'deny';
+        q.reason = `cname-not-allowed ${blocked}`;
+        q.ruleId = `${group.name}/cnames`;
+        this.send(q, this.deps.responses.deny(q.msg, query, RCODE[group.denyRcode]));
         return;
       }
     }
-    const out = answerForClient(msg, query, answer, ts);
+    const out = answerForClient(q.msg, query, answer, q.ts);
     if (group.guard.maxAnswerBytes !== undefined && out.length > group.guard.maxAnswerBytes) {
-      this.fail(msg, query, client, reply, agent, arrived, ts, outcome, 'answer-too-large');
+      this.fail(q, query, 'answer-too-large');
       return;
     }
-    this.send(msg, query, client, reply, out, agent, arrived, ts, outcome);
+    this.send(q, out);
   }
 
-  private fail(
-    msg: Buffer,
-    query: Query,
-    client: Client,
-    reply: Reply,
-    agent: Agent,
-    arrived: number,
-    ts: number,
-    outcome: Outcome,
-    why: string,
-  ): void {
+  private fail(q: InFlight, query: Query, why: string): void {
     this.counters.servfail++;
-    outcome.reason = `${outcome.reason}; ${why}`;
-    const out = this.deps.responses.questionOnly(msg, query, RCODE.SERVFAIL);
-    this.send(msg, query, client, reply, out, agent, arrived, ts, outcome);
+    q.reason = `${q.reason}; ${why}`;
+    this.send(q, this.deps.responses.questionOnly(q.msg, query, RCODE.SERVFAIL));
   }
 
   /** 7. send (truncating for UDP; null = no answer), then 8. offer the event: consumers never delay an answer. */
-  private send(
-    msg: Buffer,
-    query: Query | null,
-    client: Client,
-    reply: Reply,
-    response: Buffer | null,
-    agent: Agent,
-    arrived: number,
-    ts: number,
-    outcome: Outcome,
-  ): void {
+  private send(q: InFlight, response: Buffer | null): void {
+    const { msg, query, client } = q;
     let out = response;
     if (out && query && client.transport === 'udp') {
       const limit = query.ednsUdpSize > 0 ? Math.min(query.ednsUdpSize, this.deps.maxUdpPayload) : 512;
       if (out.length > limit)
         out = this.deps.responses.questionOnly(msg, query, out.readUInt16BE(2) & 0xf, 0, true);
     }
-    if (out) reply(out, client);
+    if (out) q.reply(out, client);
     this.deps.events.offer({
-      ts,
+      ts: q.ts,
       transport: client.transport,
       clientIp: client.address,
       clientPort: client.port,
-      agentId: agent.id,
-      group: agent.group,
-      tier: agent.tier,
+      agentId: q.agent.id,
+      group: q.agent.group,
+      tier: q.agent.tier,
       qname: query ? query.name : '',
       qtype: query ? qtypeName(query.qtype) : '',
-      decision: outcome.decision,
-      reason: outcome.reason,
-      ruleId: outcome.ruleId,
+      decision: q.decision,
+      reason: q.reason,
+      ruleId: q.ruleId,
       rcode: out && out.length >= HEADER_BYTES ? rcodeName(out.readUInt16BE(2) & 0xf) : 'NONE',
-      upstream: outcome.upstream,
-      cached: outcome.answeredBy === 'cache',
-      answeredBy: outcome.answeredBy,
-      latencyUs: Math.round((performance.now() - arrived) * 1000),
+      upstream: q.upstream,
+      cached: q.answeredBy === 'cache',
+      answeredBy: q.answeredBy,
+      latencyUs: Math.round((performance.now() - q.arrived) * 1000),
       reqBytes: msg.length,
       respBytes: out ? out.length : 0,
       answers: out && out.length >= HEADER_BYTES ? out.readUInt16BE(6) : 0,

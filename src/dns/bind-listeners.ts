@@ -1,0 +1,43 @@
+// Bind every UDP and TCP listen address; with port 0 (tests) the TCP listener takes the port its UDP twin got.
+import type { HostPort } from '../config/host-port.js';
+import { DnswardError } from '../errors.js';
+import type { QueryPipeline } from './handle-query.js';
+import { TcpListener, type TcpLimits } from './tcp-listener.js';
+import { UdpListener } from './udp-listener.js';
+
+export interface BindOptions {
+  readonly recvBufferSize: number;
+  readonly tcp: TcpLimits;
+}
+
+/** Binds every address; a TCP port 0 next to a UDP port 0 on the same host gets the UDP's port (tests use port 0). */
+export async function bindListeners(
+  udpAddresses: readonly HostPort[],
+  tcpAddresses: readonly HostPort[],
+  pipeline: QueryPipeline,
+  options: BindOptions,
+): Promise<{ udp: UdpListener[]; tcp: TcpListener[] }> {
+  for (let attempt = 0; ; attempt++) {
+    const udp: UdpListener[] = [];
+    const tcp: TcpListener[] = [];
+    try {
+      for (const address of udpAddresses)
+        udp.push(await UdpListener.start(address, pipeline, options.recvBufferSize));
+      for (const address of tcpAddresses) {
+        const twin =
+          address.port === 0 ? udpAddresses.findIndex((u) => u.host === address.host && u.port === 0) : -1;
+        const port = twin >= 0 ? (udp[twin]?.port ?? 0) : address.port;
+        tcp.push(await TcpListener.start({ host: address.host, port }, pipeline, options.tcp));
+      }
+      return { udp, tcp };
+    } catch (error) {
+      await Promise.all([...udp, ...tcp].map((l) => l.close()));
+      const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      if (!inUse || attempt >= 10 || !udpAddresses.some((a) => a.port === 0)) {
+        throw new DnswardError('DNSWARD_ERR_LISTEN', `cannot listen: ${(error as Error).message}`, [], {
+          cause: error,
+        });
+      }
+    }
+  }
+}
