@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { QueryEvent } from '../../src/model/query-event.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
-import { QueryLogWriter } from '../../src/store/query-log-writer.js';
+import { QUERY_LOG_COLUMNS, QueryLogWriter, queryLogRow } from '../../src/store/query-log-writer.js';
 
 const ROWS = Number(process.argv[2] ?? 200_000);
 const BATCH = 5000;
@@ -41,33 +41,7 @@ function events(count: number): QueryEvent[] {
   return out;
 }
 
-const COLUMNS =
-  'ts, transport, client_ip, client_port, agent_id, grp, tier, qname, qtype, decision, reason, rule_id, rcode, upstream, cached, answered_by, latency_us, req_bytes, resp_bytes, answers';
-
-function values(e: QueryEvent): unknown[] {
-  return [
-    e.ts,
-    e.transport,
-    e.clientIp,
-    e.clientPort,
-    e.agentId,
-    e.group,
-    e.tier,
-    e.qname,
-    e.qtype,
-    e.decision,
-    e.reason,
-    e.ruleId,
-    e.rcode,
-    e.upstream,
-    e.cached ? 1 : 0,
-    e.answeredBy,
-    e.latencyUs,
-    e.reqBytes,
-    e.respBytes,
-    e.answers,
-  ];
-}
+const COLUMNS = QUERY_LOG_COLUMNS.join(', ');
 
 /** One multi-row INSERT per `perStatement` events (SQLite allows 32766 parameters). */
 function multiRowWriter(db: Db, perStatement: number): (batch: readonly QueryEvent[]) => void {
@@ -81,12 +55,12 @@ function multiRowWriter(db: Db, perStatement: number): (batch: readonly QueryEve
     const params: unknown[] = new Array(perStatement * 20);
     for (; i + perStatement <= batch.length; i += perStatement) {
       for (let j = 0; j < perStatement; j++) {
-        const row = values(batch[i + j] as QueryEvent);
+        const row = queryLogRow(batch[i + j] as QueryEvent);
         for (let k = 0; k < 20; k++) params[j * 20 + k] = row[k];
       }
       many.run(params);
     }
-    for (; i < batch.length; i++) one.run(values(batch[i] as QueryEvent));
+    for (; i < batch.length; i++) one.run(queryLogRow(batch[i] as QueryEvent));
   });
 }
 

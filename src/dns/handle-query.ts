@@ -73,48 +73,6 @@ export class QueryPipeline {
     }
     // 2. identify: client address -> agent, even for bad messages, so they are attributed
     const agent = policy.identify(client.address);
-    const listener = { ruleId: 'listener', answeredBy: 'listener', upstream: null } as const;
-    if (parsed.kind !== 'query') {
-      const formerr = parsed.kind === 'formerr';
-      if (formerr) this.counters.formerr++;
-      const reason = formerr ? parsed.reason : `opcode ${parsed.opcode}`;
-      const decision = formerr ? 'malformed' : 'not-implemented';
-      const q: InFlight = {
-        msg,
-        client,
-        reply,
-        agent,
-        arrived,
-        ts,
-        query: null,
-        decision,
-        reason,
-        ...listener,
-      };
-      this.send(q, headerOnly(msg, formerr ? RCODE.FORMERR : RCODE.NOTIMP));
-      return;
-    }
-    const query = parsed.query;
-    if (query.qclass !== CLASS_IN) {
-      const reason = `class ${query.qclass}`;
-      const q: InFlight = {
-        msg,
-        client,
-        reply,
-        agent,
-        arrived,
-        ts,
-        query,
-        decision: 'refused-class',
-        reason,
-        ...listener,
-      };
-      this.send(q, this.deps.responses.questionOnly(msg, query, RCODE.REFUSED));
-      return;
-    }
-    const group = policy.groupOf(agent);
-    // 3. guard + policy + budget: rate-limited, allow, deny or (audit) would-deny
-    const decision = decideQuery(group, this.deps.guard, agent, query.name, query.qtype, ts);
     const q: InFlight = {
       msg,
       client,
@@ -122,13 +80,35 @@ export class QueryPipeline {
       agent,
       arrived,
       ts,
-      query,
-      decision: decision.kind,
-      reason: decision.reason,
-      ruleId: decision.ruleId,
-      answeredBy: 'policy',
+      query: parsed.kind === 'query' ? parsed.query : null,
+      decision: 'malformed',
+      reason: '',
+      ruleId: 'listener',
+      answeredBy: 'listener',
       upstream: null,
     };
+    if (parsed.kind !== 'query') {
+      const formerr = parsed.kind === 'formerr';
+      if (formerr) this.counters.formerr++;
+      q.decision = formerr ? 'malformed' : 'not-implemented';
+      q.reason = formerr ? parsed.reason : `opcode ${parsed.opcode}`;
+      this.send(q, headerOnly(msg, formerr ? RCODE.FORMERR : RCODE.NOTIMP));
+      return;
+    }
+    const query = parsed.query;
+    if (query.qclass !== CLASS_IN) {
+      q.decision = 'refused-class';
+      q.reason = `class ${query.qclass}`;
+      this.send(q, this.deps.responses.questionOnly(msg, query, RCODE.REFUSED));
+      return;
+    }
+    const group = policy.groupOf(agent);
+    // 3. guard + policy + budget: rate-limited, allow, deny or (audit) would-deny
+    const decision = decideQuery(group, this.deps.guard, agent, query.name, query.qtype, ts);
+    q.decision = decision.kind;
+    q.reason = decision.reason;
+    q.ruleId = decision.ruleId;
+    q.answeredBy = 'policy';
     if (decision.kind === 'rate-limited') {
       if (decision.action === 'drop') this.counters.rateLimitDrops++;
       this.send(

@@ -3,6 +3,55 @@ import type { EventConsumer } from '../events/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
 import type { Db } from './database.js';
 
+/** The `queries` columns, in the order queryLogRow() gives their values. */
+export const QUERY_LOG_COLUMNS = [
+  'ts',
+  'transport',
+  'client_ip',
+  'client_port',
+  'agent_id',
+  'grp',
+  'tier',
+  'qname',
+  'qtype',
+  'decision',
+  'reason',
+  'rule_id',
+  'rcode',
+  'upstream',
+  'cached',
+  'answered_by',
+  'latency_us',
+  'req_bytes',
+  'resp_bytes',
+  'answers',
+] as const;
+
+export function queryLogRow(e: QueryEvent): (string | number | null)[] {
+  return [
+    e.ts,
+    e.transport,
+    e.clientIp,
+    e.clientPort,
+    e.agentId,
+    e.group,
+    e.tier,
+    e.qname,
+    e.qtype,
+    e.decision,
+    e.reason,
+    e.ruleId,
+    e.rcode,
+    e.upstream,
+    e.cached ? 1 : 0,
+    e.answeredBy,
+    e.latencyUs,
+    e.reqBytes,
+    e.respBytes,
+    e.answers,
+  ];
+}
+
 export class QueryLogWriter implements EventConsumer {
   private readonly insert;
   private readonly insertBatch;
@@ -17,35 +66,10 @@ export class QueryLogWriter implements EventConsumer {
     private readonly retentionMs: number,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO queries (ts, transport, client_ip, client_port, agent_id, grp, tier, qname, qtype, decision, reason,
-        rule_id, rcode, upstream, cached, answered_by, latency_us, req_bytes, resp_bytes, answers)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO queries (${QUERY_LOG_COLUMNS.join(', ')}) VALUES (${QUERY_LOG_COLUMNS.map(() => '?').join(', ')})`,
     );
     this.insertBatch = db.transaction((batch: readonly QueryEvent[]) => {
-      for (const e of batch) {
-        this.insert.run(
-          e.ts,
-          e.transport,
-          e.clientIp,
-          e.clientPort,
-          e.agentId,
-          e.group,
-          e.tier,
-          e.qname,
-          e.qtype,
-          e.decision,
-          e.reason,
-          e.ruleId,
-          e.rcode,
-          e.upstream,
-          e.cached ? 1 : 0,
-          e.answeredBy,
-          e.latencyUs,
-          e.reqBytes,
-          e.respBytes,
-          e.answers,
-        );
-      }
+      for (const e of batch) this.insert.run(queryLogRow(e));
     });
     this.insertDrops = db.prepare('INSERT INTO query_log_drops (ts, dropped) VALUES (?, ?)');
     this.deleteOlder = db.prepare('DELETE FROM queries WHERE ts < ?');
