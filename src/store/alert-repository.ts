@@ -2,6 +2,7 @@
 import type { Alert, AlertSnapshot, AlertStatus, Exposure, Severity } from '../model/alert.js';
 import { SEVERITIES, severityRank } from '../model/alert.js';
 import type { Db } from './database.js';
+import { findQueries } from './query-log-reader.js';
 
 /** An alert as stored, in the DESIGN.md JSON shape plus the status details. */
 export interface StoredAlert extends Alert {
@@ -284,45 +285,23 @@ export class AlertRepository {
     }));
   }
 
-  /**
-   * Query-log rows of the alert's agent under its base domain in [firstSeen, lastSeen], newest first.
-   * Empty when the query log is off (no `queries` table rows).
-   */
+  /** Query-log rows of the alert's agent under its base domain in [firstSeen, lastSeen], newest first. */
   sampleQueries(alert: StoredAlert, limit: number): QuerySample[] {
-    const exists = this.db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'queries'")
-      .get();
-    if (exists === undefined) return [];
     const base = alert.baseDomain;
     const anyDomain = base === '*' || base.startsWith('(');
-    const rows = this.db
-      .prepare(
-        `SELECT ts, client_ip, qname, qtype, decision, rcode FROM queries
-         WHERE agent_id = @agent AND ts BETWEEN @from AND @to
-         ${anyDomain ? '' : "AND (qname = @base OR substr(qname, -length(@base) - 1) = '.' || @base)"}
-         ORDER BY ts DESC LIMIT @limit`,
-      )
-      .all({
-        agent: alert.agentId,
-        from: Date.parse(alert.firstSeen),
-        to: Date.parse(alert.lastSeen),
-        base,
-        limit,
-      }) as {
-      ts: number;
-      client_ip: string;
-      qname: string;
-      qtype: string;
-      decision: string;
-      rcode: string;
-    }[];
-    return rows.map((r) => ({
-      ts: iso(r.ts),
-      clientIp: r.client_ip,
-      qname: r.qname,
-      qtype: r.qtype,
-      decision: r.decision,
-      rcode: r.rcode,
+    return findQueries(this.db, {
+      agent: alert.agentId,
+      name: anyDomain ? undefined : `*.${base}`,
+      sinceMs: Date.parse(alert.firstSeen),
+      untilMs: Date.parse(alert.lastSeen),
+      limit,
+    }).map((q) => ({
+      ts: iso(q.ts),
+      clientIp: q.clientIp,
+      qname: q.qname,
+      qtype: q.qtype,
+      decision: q.decision,
+      rcode: q.rcode,
     }));
   }
 }

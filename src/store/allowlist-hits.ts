@@ -3,6 +3,7 @@
 import type { EventConsumer } from '../events/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
 import type { Db } from './database.js';
+import { scanQueries } from './query-log-reader.js';
 
 export interface EntryHits {
   readonly group: string;
@@ -146,15 +147,37 @@ export function wouldDenyNames(
   sinceMs: number,
   decisions: readonly string[] = ['would-deny'],
 ): ObservedName[] {
-  const placeholders = decisions.map(() => '?').join(', ');
-  return db
-    .prepare(
-      `SELECT qname, reason, count(*) AS queries, count(DISTINCT agent_id) AS agents,
-              min(ts) AS firstSeen, max(ts) AS lastSeen
-       FROM queries
-       WHERE ts >= ? AND grp = ? AND decision IN (${placeholders})
-       GROUP BY qname, reason
-       ORDER BY queries DESC, qname`,
-    )
-    .all(sinceMs, group, ...decisions) as ObservedName[];
+  const tallies = new Map<
+    string,
+    {
+      qname: string;
+      reason: string;
+      queries: number;
+      agents: Set<string>;
+      firstSeen: number;
+      lastSeen: number;
+    }
+  >();
+  for (const q of scanQueries(db, { group, sinceMs, decisions })) {
+    const key = `${q.qname}\0${q.reason}`;
+    let tally = tallies.get(key);
+    if (tally === undefined) {
+      tally = {
+        qname: q.qname,
+        reason: q.reason,
+        queries: 0,
+        agents: new Set(),
+        firstSeen: q.ts,
+        lastSeen: q.ts,
+      };
+      tallies.set(key, tally);
+    }
+    tally.queries++;
+    tally.agents.add(q.agentId);
+    tally.firstSeen = Math.min(tally.firstSeen, q.ts);
+    tally.lastSeen = Math.max(tally.lastSeen, q.ts);
+  }
+  return [...tallies.values()]
+    .map((t) => ({ ...t, agents: t.agents.size }))
+    .sort((a, b) => b.queries - a.queries || (a.qname < b.qname ? -1 : a.qname > b.qname ? 1 : 0));
 }

@@ -1,105 +1,128 @@
-// Reading the query log: the filters of `dnsward queries` as one parameterised SQL statement.
+// Reading the query log: segments pruned by time range and agent in SQL, their rows decoded and filtered here.
 import type { QueryEvent } from '../model/query-event.js';
 import type { Db } from './database.js';
+import type { LoggedRow } from './query-log-writer.js';
 
 export interface QueryFilter {
   readonly agent?: string | undefined;
   /** Exact name, or "*.suffix" for a name and everything below it. */
   readonly name?: string | undefined;
   readonly decision?: string | undefined;
+  readonly decisions?: readonly string[] | undefined;
   readonly group?: string | undefined;
   readonly sinceMs?: number | undefined;
   readonly untilMs?: number | undefined;
   readonly limit?: number | undefined;
 }
 
-interface QueryRow {
-  ts: number;
-  transport: 'udp' | 'tcp';
-  client_ip: string;
-  client_port: number;
-  agent_id: string;
-  grp: string;
-  tier: 1 | 2 | 3 | 4;
-  qname: string;
-  qtype: string;
-  decision: QueryEvent['decision'];
-  reason: string;
-  rule_id: string;
-  rcode: string;
-  upstream: string | null;
-  cached: number;
-  answered_by: QueryEvent['answeredBy'];
-  latency_us: number;
-  req_bytes: number;
-  resp_bytes: number;
-  answers: number;
+interface SegmentRow {
+  readonly id: number;
+  readonly first_ts: number;
+  readonly last_ts: number;
+  readonly rows: string;
 }
 
-/** Newest first, at most `limit` rows (default 1000). */
+/** Newest first, at most `limit` rows (default 1000); equal times keep the order they were logged in, newest first. */
 export function findQueries(db: Db, filter: QueryFilter): QueryEvent[] {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  if (filter.agent !== undefined) {
-    where.push('agent_id = ?');
-    params.push(filter.agent);
-  }
-  if (filter.name !== undefined) {
-    const name = filter.name.toLowerCase().replace(/\.$/, '');
-    if (name.startsWith('*.')) {
-      where.push("(qname = ? OR qname LIKE ? ESCAPE '\\')");
-      params.push(name.slice(2), `%.${name.slice(2).replace(/[\\%_]/g, (c) => `\\${c}`)}`);
-    } else {
-      where.push('qname = ?');
-      params.push(name);
+  const limit = filter.limit ?? 1000;
+  const found: QueryEvent[] = [];
+  // Segments come newest-last-query first; once `limit` rows are held, a segment that ends before the oldest of
+  // them cannot add a newer one. A segment spans one batch, so rows are roughly but not strictly in time order.
+  let cutoff = -Infinity;
+  for (const segment of segments(db, filter, 'DESC')) {
+    if (segment.last_ts < cutoff) break;
+    const matches = decodeMatching(segment, filter);
+    for (let i = matches.length - 1; i >= 0; i--) found.push(matches[i] as QueryEvent);
+    if (found.length >= limit) {
+      found.sort(newestFirst);
+      found.length = limit;
+      cutoff = (found[limit - 1] as QueryEvent).ts;
     }
   }
-  if (filter.decision !== undefined) {
-    where.push('decision = ?');
-    params.push(filter.decision);
-  }
-  if (filter.group !== undefined) {
-    where.push('grp = ?');
-    params.push(filter.group);
-  }
-  if (filter.sinceMs !== undefined) {
-    where.push('ts >= ?');
-    params.push(filter.sinceMs);
-  }
-  if (filter.untilMs !== undefined) {
-    where.push('ts <= ?');
-    params.push(filter.untilMs);
-  }
-  const sql = `SELECT * FROM queries ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id DESC LIMIT ?`;
-  params.push(filter.limit ?? 1000);
-  return (db.prepare(sql).all(...params) as QueryRow[]).map(toEvent);
+  return found.sort(newestFirst).slice(0, limit);
+}
+
+/** Every logged query matching `filter`, in the order the segments were written (no limit). */
+export function* scanQueries(db: Db, filter: QueryFilter): Generator<QueryEvent> {
+  for (const segment of segments(db, filter, 'ASC')) yield* decodeMatching(segment, filter);
 }
 
 export function countQueries(db: Db): number {
-  return (db.prepare('SELECT count(*) AS n FROM queries').get() as { n: number }).n;
+  return (db.prepare('SELECT coalesce(sum(count), 0) AS n FROM query_log_segments').get() as { n: number }).n;
 }
 
-function toEvent(row: QueryRow): QueryEvent {
+function segments(db: Db, filter: QueryFilter, order: 'ASC' | 'DESC'): IterableIterator<SegmentRow> {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (filter.sinceMs !== undefined) {
+    where.push('last_ts >= ?');
+    params.push(filter.sinceMs);
+  }
+  if (filter.untilMs !== undefined) {
+    where.push('first_ts <= ?');
+    params.push(filter.untilMs);
+  }
+  if (filter.agent !== undefined) {
+    where.push('id IN (SELECT segment_id FROM query_log_segment_agents WHERE agent_id = ?)');
+    params.push(filter.agent);
+  }
+  const sql = `SELECT id, first_ts, last_ts, rows FROM query_log_segments
+    ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order === 'DESC' ? 'last_ts DESC, id DESC' : 'id'}`;
+  return db.prepare(sql).iterate(...params) as IterableIterator<SegmentRow>;
+}
+
+/** The segment's rows that pass `filter`, in logged order. */
+function decodeMatching(segment: SegmentRow, filter: QueryFilter): QueryEvent[] {
+  const matches = nameMatcher(filter.name);
+  const out: QueryEvent[] = [];
+  for (const row of JSON.parse(segment.rows) as LoggedRow[]) {
+    const e = toEvent(row);
+    if (filter.agent !== undefined && e.agentId !== filter.agent) continue;
+    if (filter.decision !== undefined && e.decision !== filter.decision) continue;
+    if (filter.decisions !== undefined && !filter.decisions.includes(e.decision)) continue;
+    if (filter.group !== undefined && e.group !== filter.group) continue;
+    if (filter.sinceMs !== undefined && e.ts < filter.sinceMs) continue;
+    if (filter.untilMs !== undefined && e.ts > filter.untilMs) continue;
+    if (!matches(e.qname)) continue;
+    out.push(e);
+  }
+  return out;
+}
+
+function nameMatcher(pattern: string | undefined): (qname: string) => boolean {
+  if (pattern === undefined) return () => true;
+  const name = pattern.toLowerCase().replace(/\.$/, '');
+  if (!name.startsWith('*.')) return (qname) => qname === name;
+  const suffix = name.slice(1);
+  return (qname) => qname === suffix.slice(1) || qname.endsWith(suffix);
+}
+
+/** Stable for equal times: Array.prototype.sort keeps the (newest-first) order rows were pushed in. */
+function newestFirst(a: QueryEvent, b: QueryEvent): number {
+  return b.ts - a.ts;
+}
+
+function toEvent(row: LoggedRow): QueryEvent {
   return {
-    ts: row.ts,
-    transport: row.transport,
-    clientIp: row.client_ip,
-    clientPort: row.client_port,
-    agentId: row.agent_id,
-    group: row.grp,
-    tier: row.tier,
-    qname: row.qname,
-    qtype: row.qtype,
-    decision: row.decision,
-    reason: row.reason,
-    ruleId: row.rule_id,
-    rcode: row.rcode,
-    upstream: row.upstream,
-    cached: row.cached === 1,
-    answeredBy: row.answered_by,
-    latencyUs: row.latency_us,
-    reqBytes: row.req_bytes,
-    respBytes: row.resp_bytes,
-    answers: row.answers,
+    ts: row[0],
+    transport: row[1],
+    clientIp: row[2],
+    clientPort: row[3],
+    agentId: row[4],
+    group: row[5],
+    tier: row[6],
+    qname: row[7],
+    qtype: row[8],
+    decision: row[9],
+    reason: row[10],
+    ruleId: row[11],
+    rcode: row[12],
+    upstream: row[13],
+    cached: row[14] === 1,
+    answeredBy: row[15],
+    latencyUs: row[16],
+    reqBytes: row[17],
+    respBytes: row[18],
+    answers: row[19],
   };
 }

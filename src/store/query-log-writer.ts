@@ -1,33 +1,34 @@
-// Query-log writer: one SQLite transaction per batch of events (AG-404 4.4); drops are recorded too.
+// Query-log writer: one SQLite transaction and one segment row per batch of events (AG-404 4.4); drops are
+// recorded too. Column order is the `queries` view's (migrations/009-query-log-segments.sql).
 import type { EventConsumer } from '../events/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
 import type { Db } from './database.js';
 
-/** The `queries` columns, in the order queryLogRow() gives their values. */
-export const QUERY_LOG_COLUMNS = [
-  'ts',
-  'transport',
-  'client_ip',
-  'client_port',
-  'agent_id',
-  'grp',
-  'tier',
-  'qname',
-  'qtype',
-  'decision',
-  'reason',
-  'rule_id',
-  'rcode',
-  'upstream',
-  'cached',
-  'answered_by',
-  'latency_us',
-  'req_bytes',
-  'resp_bytes',
-  'answers',
-] as const;
+/** One query as stored in a segment: the `queries` view's columns, in order. */
+export type LoggedRow = [
+  ts: number,
+  transport: QueryEvent['transport'],
+  clientIp: string,
+  clientPort: number,
+  agentId: string,
+  group: string,
+  tier: QueryEvent['tier'],
+  qname: string,
+  qtype: string,
+  decision: QueryEvent['decision'],
+  reason: string,
+  ruleId: string,
+  rcode: string,
+  upstream: string | null,
+  cached: 0 | 1,
+  answeredBy: QueryEvent['answeredBy'],
+  latencyUs: number,
+  reqBytes: number,
+  respBytes: number,
+  answers: number,
+];
 
-export function queryLogRow(e: QueryEvent): (string | number | null)[] {
+export function queryLogRow(e: QueryEvent): LoggedRow {
   return [
     e.ts,
     e.transport,
@@ -53,7 +54,6 @@ export function queryLogRow(e: QueryEvent): (string | number | null)[] {
 }
 
 export class QueryLogWriter implements EventConsumer {
-  private readonly insert;
   private readonly insertBatch;
   private readonly insertDrops;
   private readonly deleteOlder;
@@ -65,14 +65,37 @@ export class QueryLogWriter implements EventConsumer {
     private readonly db: Db,
     private readonly retentionMs: number,
   ) {
-    this.insert = db.prepare(
-      `INSERT INTO queries (${QUERY_LOG_COLUMNS.join(', ')}) VALUES (${QUERY_LOG_COLUMNS.map(() => '?').join(', ')})`,
+    const insertSegment = db.prepare(
+      'INSERT INTO query_log_segments (first_ts, last_ts, count, rows) VALUES (?, ?, ?, ?)',
     );
+    const insertAgent = db.prepare(
+      'INSERT INTO query_log_segment_agents (segment_id, agent_id) VALUES (?, ?)',
+    );
+    // One segment per batch: the rows as one JSON text, the time range and agents for readers to prune by.
     this.insertBatch = db.transaction((batch: readonly QueryEvent[]) => {
-      for (const e of batch) this.insert.run(queryLogRow(e));
+      const rows = new Array<LoggedRow>(batch.length);
+      const agents = new Set<string>();
+      let firstTs = Infinity;
+      let lastTs = -Infinity;
+      for (let i = 0; i < batch.length; i++) {
+        const e = batch[i] as QueryEvent;
+        rows[i] = queryLogRow(e);
+        agents.add(e.agentId);
+        if (e.ts < firstTs) firstTs = e.ts;
+        if (e.ts > lastTs) lastTs = e.ts;
+      }
+      const id = insertSegment.run(firstTs, lastTs, batch.length, JSON.stringify(rows)).lastInsertRowid;
+      for (const agent of agents) insertAgent.run(id, agent);
     });
     this.insertDrops = db.prepare('INSERT INTO query_log_drops (ts, dropped) VALUES (?, ?)');
-    this.deleteOlder = db.prepare('DELETE FROM queries WHERE ts < ?');
+    const deleteAgents = db.prepare(
+      'DELETE FROM query_log_segment_agents WHERE segment_id IN (SELECT id FROM query_log_segments WHERE last_ts < ?)',
+    );
+    const deleteSegments = db.prepare('DELETE FROM query_log_segments WHERE last_ts < ?');
+    this.deleteOlder = db.transaction((cutoff: number) => {
+      deleteAgents.run(cutoff);
+      return deleteSegments.run(cutoff).changes;
+    });
   }
 
   consume(batch: readonly QueryEvent[]): void {
@@ -86,8 +109,12 @@ export class QueryLogWriter implements EventConsumer {
     this.insertDrops.run(now, dropped);
   }
 
-  /** Deletes rows past retention; run from a timer, not per batch. */
+  /**
+   * Deletes segments whose newest query is past retention; run from a timer, not per batch. A segment spans one
+   * batch (about flushIntervalMs of arrivals plus the slowest answer), so rows outlive retention by at most that.
+   * Returns the number of segments deleted.
+   */
   prune(now = Date.now()): number {
-    return this.deleteOlder.run(now - this.retentionMs).changes;
+    return this.deleteOlder(now - this.retentionMs);
   }
 }

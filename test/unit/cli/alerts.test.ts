@@ -18,6 +18,8 @@ import { parseTime } from '../../../src/cli/options.js';
 import { DnswardError } from '../../../src/errors.js';
 import { AlertRepository, type AlertWrite } from '../../../src/store/alert-repository.js';
 import { openDatabase } from '../../../src/store/database.js';
+import { QueryLogWriter } from '../../../src/store/query-log-writer.js';
+import { event } from '../detect/scenario.js';
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 const MAIN = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
@@ -87,13 +89,9 @@ describe('dnsward alerts', () => {
       }),
       T0,
     );
-    handle
-      .prepare(
-        `INSERT INTO queries (ts, transport, client_ip, client_port, agent_id, grp, tier, qname, qtype, decision, reason,
-          rule_id, rcode, upstream, cached, answered_by, latency_us, req_bytes, resp_bytes, answers)
-         VALUES (?, 'udp', '10.0.0.5', 5000, 'agent-a', 'research', 3, ?, 'TXT', 'allow', 'r', 'r', 'NOERROR', NULL, 0, 'upstream', 1, 40, 80, 1)`,
-      )
-      .run(T0 + 1000, 'cccc.x.tunnel-example.org');
+    new QueryLogWriter(handle, 365 * 86_400_000).consume([
+      event({ ts: T0 + 1000, qname: 'cccc.x.tunnel-example.org', qtype: 'TXT', reason: 'r', ruleId: 'r' }),
+    ]);
     handle.close();
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AlertRepository, type AlertWrite } from '../../../src/store/alert-repository.js';
 import { openDatabase, type Db } from '../../../src/store/database.js';
+import { QueryLogWriter } from '../../../src/store/query-log-writer.js';
+import type { QueryEvent } from '../../../src/model/query-event.js';
+import { event } from '../detect/scenario.js';
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 
@@ -162,15 +165,16 @@ describe('AlertRepository', () => {
   });
 
   it('samples the alert agent queries under its base domain from the query log', () => {
-    const insert =
-      db.prepare(`INSERT INTO queries (ts, transport, client_ip, client_port, agent_id, grp, tier, qname, qtype,
-      decision, reason, rule_id, rcode, upstream, cached, answered_by, latency_us, req_bytes, resp_bytes, answers)
-      VALUES (?, 'udp', '10.0.0.5', 5000, ?, 'research', 3, ?, 'TXT', 'allow', 'r', 'r', 'NOERROR', NULL, 0, 'upstream', 1, 40, 80, 1)`);
-    insert.run(T0 + 1000, 'agent-a', 'q1.x.tunnel-example.org');
-    insert.run(T0 + 2000, 'agent-a', 'q2.x.tunnel-example.org');
-    insert.run(T0 + 3000, 'agent-b', 'q3.x.tunnel-example.org');
-    insert.run(T0 + 4000, 'agent-a', 'www.other.example');
-    insert.run(T0 + 4000, 'agent-a', 'tunnel-example.org.evil.example');
+    const logged = (ts: number, agentId: string, qname: string): QueryEvent =>
+      event({ ts, agentId, qname, qtype: 'TXT', clientIp: '10.0.0.5' });
+    new QueryLogWriter(db, 365 * 86_400_000).consume([
+      logged(T0 + 1000, 'agent-a', 'q1.x.tunnel-example.org'),
+      logged(T0 + 2000, 'agent-a', 'q2.x.tunnel-example.org'),
+      logged(T0 + 3000, 'agent-b', 'q3.x.tunnel-example.org'),
+      logged(T0 + 4000, 'agent-a', 'www.other.example'),
+      logged(T0 + 4000, 'agent-a', 'tunnel-example.org.evil.example'),
+      logged(T0 + 3_700_000, 'agent-a', 'late.x.tunnel-example.org'),
+    ]);
     const id = repo.save(null, alertWrite(), T0);
     const alert = repo.get(id);
     assert.ok(alert);
