@@ -3,6 +3,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { HostPort } from '../config/host-port.js';
 import type { Client } from '../model/query.js';
+import { literalLookup } from './literal-lookup.js';
 import type { QueryPipeline, Reply } from './handle-query.js';
 
 export class UdpListener {
@@ -17,6 +18,7 @@ export class UdpListener {
       type: v6 ? 'udp6' : 'udp4',
       ...(v6 ? { ipv6Only: true } : {}),
       recvBufferSize,
+      lookup: literalLookup(v6 ? 6 : 4),
     });
     let open = true;
     const reply: Reply = (response: Buffer, client: Client) => {

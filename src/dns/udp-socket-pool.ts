@@ -4,6 +4,7 @@
 // continuously — at a fraction of the cost.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { HostPort } from '../config/host-port.js';
+import { literalLookup } from './literal-lookup.js';
 import { randomQueryId } from './random-id.js';
 
 /** Sees every datagram that arrives for its ID; returns true when it accepted the answer. */
@@ -57,7 +58,7 @@ export class UdpSocketPool {
     const existing = this.slots[index];
     if (existing) return existing;
     // unbound: the first send binds it to a random ephemeral port chosen by the OS
-    const socket = createSocket(this.type);
+    const socket = createSocket({ type: this.type, lookup: literalLookup(this.type === 'udp6' ? 6 : 4) });
     const pooled: PooledSocket = { socket, pending: new Map(), uses: 0 };
     socket.on('error', () => undefined);
     socket.on('message', (reply, from) => {
