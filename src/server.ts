@@ -11,6 +11,9 @@ import { upstreamStats } from './dns/upstream.js';
 import { DnswardError } from './errors.js';
 import type { EventConsumer } from './events/event-consumer.js';
 import { EventQueue } from './events/event-queue.js';
+import { StageThread, wantsStageThread } from './events/stage-thread.js';
+import { Stages, type StageSink } from './events/stages.js';
+import type { AlertState } from './detect/dedupe.js';
 import type { Logger } from './log/logger.js';
 import { createHealthHandler, startMetricsServer, type MetricsServer } from './metrics/http-server.js';
 import { databaseWritableProbe, Readiness } from './metrics/readiness.js';
@@ -21,12 +24,8 @@ import { QuarantineBook } from './policy/quarantine-book.js';
 import { QuarantineKeeper } from './policy/quarantine-keeper.js';
 import { AlertRepository } from './store/alert-repository.js';
 import { QuarantineRepository } from './store/quarantine-repository.js';
-import { createDetectionConsumer } from './detect/consumer.js';
 import { emptyFiles, policyFiles, ReloadWatcher, sectionsNeedingRestart } from './policy/reload-watcher.js';
-import { AllowlistHitRecorder } from './store/allowlist-hits.js';
 import { openDatabase, type Db } from './store/database.js';
-import { NdjsonSink } from './store/ndjson-sink.js';
-import { QueryLogWriter } from './store/query-log-writer.js';
 
 /** TTL of synthesized NXDOMAIN answers (SOA MINIMUM): clients cache a denial this long. */
 const DENY_NEGATIVE_TTL = 60;
@@ -119,14 +118,6 @@ async function startResolver(
     log.warn('no upstreams configured and none in /etc/resolv.conf: allowed names get SERVFAIL');
 
   const db = openDatabase(config.store.path);
-  const writer = config.store.queryLog
-    ? new QueryLogWriter(db, config.store.retentionDays * 86_400_000)
-    : undefined;
-  const consumers: EventConsumer[] = [];
-  if (writer) consumers.push(writer);
-  const ndjson = config.store.ndjson === null ? undefined : new NdjsonSink(config.store.ndjson);
-  if (ndjson) consumers.push(ndjson);
-  // detection behind the queue; its alerts feed metrics, the NDJSON stream and quarantines
   const book = new QuarantineBook();
   const quarantines = new QuarantineKeeper(
     new QuarantineRepository(db),
@@ -136,33 +127,25 @@ async function startResolver(
     log,
   );
   quarantines.sync();
-  if (config.detection.enabled) {
-    consumers.push(
-      createDetectionConsumer({
-        db,
-        config: config.detection,
-        log,
-        // every alert a batch created or updated: counted, streamed as NDJSON, checked for quarantine
-        onAlerts: (alerts) => {
-          metrics?.alertsChanged(alerts);
-          ndjson?.writeAlerts(alerts);
-          quarantines.onAlerts(alerts);
-        },
-      }),
-    );
-  }
-  // allowlist lifecycle (hits per entry, for `allowlist stale`) and metrics: aggregated per batch
-  const hitRecorder = config.store.allowlistHits
-    ? new AllowlistHitRecorder(db, (error) => log.warn({ err: error }, 'allowlist hit counts not stored'))
-    : undefined;
-  if (hitRecorder) consumers.push(hitRecorder);
+  // query log, NDJSON, detection and allowlist hits: on a thread of their own when there is a core for it.
+  // Every alert a detection batch stored is counted and checked for quarantine here, on the answer thread.
+  const onAlerts = (alerts: readonly AlertState[]): void => {
+    metrics?.alertsChanged(alerts);
+    quarantines.onAlerts(alerts);
+  };
+  const settings = { store: config.store, detection: config.detection };
+  const stages: StageSink = wantsStageThread(config.store.thread)
+    ? await StageThread.start(settings, log, { onAlerts, onLost: (lost) => queue.countDrops(lost) })
+    : new Stages(db, settings, log, onAlerts);
+  const consumers: EventConsumer[] = [stages];
   if (metrics) consumers.push(metrics.queries);
   const queue = new EventQueue(consumers, {
     capacity: config.store.queueSize,
     batchSize: config.store.batchSize,
     flushIntervalMs: config.store.flushIntervalMs,
+    downstream: () => stages.backlog,
     onDrops: (dropped) => {
-      writer?.recordDrops(dropped);
+      stages.recordDrops(dropped);
       log.warn({ dropped }, 'event queue full: query events dropped');
     },
   });
@@ -196,7 +179,7 @@ async function startResolver(
       maxInflight: config.listen.tcpMaxInflight,
     },
   });
-  const prune = setInterval(() => writer?.prune(), PRUNE_INTERVAL_MS).unref();
+  const prune = setInterval(() => stages.prune(), PRUNE_INTERVAL_MS).unref();
   // quarantines released by the CLI (or expired) take effect within this interval
   const quarantineSync = setInterval(() => quarantines.sync(), QUARANTINE_SYNC_MS).unref();
   metrics?.attach({
@@ -205,8 +188,8 @@ async function startResolver(
     unreadableDropped: () => pipeline.counters.dropped,
     upstreamFailures: router.failures,
     upstreamMismatched: () => upstreamStats.mismatched + router.unmatched,
-    queryLog: writer,
-    allowlistHits: hitRecorder,
+    queryLog: stages.queryLog,
+    allowlistHits: stages.allowlistHits,
   });
   readiness.listenersBound = true;
 
@@ -295,7 +278,7 @@ async function startResolver(
       readiness.listenersBound = false;
       watcher?.close();
       await Promise.all([...udp, ...tcp].map((l) => l.close()));
-      queue.close();
+      await queue.close();
       db.close();
       dbProbe.close();
       await metricsHttp?.close();

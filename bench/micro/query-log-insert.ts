@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { QueryEvent } from '../../src/model/query-event.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
-import { QueryLogWriter, queryLogRow } from '../../src/store/query-log-writer.js';
+import { queryLogRow } from '../../src/store/query-log-row.js';
+import { QueryLogWriter } from '../../src/store/query-log-writer.js';
 
 const ROWS = Number(process.argv[2] ?? 200_000);
 const BATCH = Number(process.argv[3] ?? 500);

@@ -3,11 +3,14 @@ import type { QueryEvent } from '../model/query-event.js';
 import type { EventConsumer } from './event-consumer.js';
 
 export interface EventQueueOptions {
+  /** Events held here plus those handed to consumers and not yet processed (a stage thread's backlog). */
   readonly capacity: number;
   readonly batchSize: number;
   readonly flushIntervalMs: number;
   /** Called with the count of events dropped since the last report. */
   readonly onDrops?: (dropped: number) => void;
+  /** Events consumers were handed and have not processed yet (default none: inline consumers finish at once). */
+  readonly downstream?: () => number;
 }
 
 export class EventQueue {
@@ -26,14 +29,13 @@ export class EventQueue {
   ) {}
 
   get backlog(): number {
-    return this.buffer.length;
+    return this.buffer.length + (this.options.downstream?.() ?? 0);
   }
 
   offer(event: QueryEvent): void {
     this.offered++;
-    if (this.buffer.length >= this.options.capacity) {
-      this.dropped++;
-      this.unreportedDrops++;
+    if (this.backlog >= this.options.capacity) {
+      this.countDrops(1);
     } else {
       this.buffer.push(event);
     }
@@ -73,9 +75,16 @@ export class EventQueue {
     this.delivered += batch.length;
   }
 
-  close(): void {
+  /** Events lost past the queue (a stage thread that died with batches in hand): counted like overflow. */
+  countDrops(count: number): void {
+    this.dropped += count;
+    this.unreportedDrops += count;
+  }
+
+  async close(): Promise<void> {
     this.flush();
-    for (const consumer of this.consumers) consumer.close?.();
+    if (this.unreportedDrops > 0) this.deliverOne();
+    for (const consumer of this.consumers) await consumer.close?.();
   }
 
   private scheduleNow(): void {

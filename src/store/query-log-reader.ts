@@ -1,7 +1,7 @@
 // Reading the query log: segments pruned by time range and agent in SQL, their rows decoded and filtered here.
 import type { QueryEvent } from '../model/query-event.js';
 import type { Db } from './database.js';
-import type { LoggedRow } from './query-log-writer.js';
+import { decodeRows } from './query-log-row.js';
 
 export interface QueryFilter {
   readonly agent?: string | undefined;
@@ -75,8 +75,7 @@ function segments(db: Db, filter: QueryFilter, order: 'ASC' | 'DESC'): IterableI
 function decodeMatching(segment: SegmentRow, filter: QueryFilter): QueryEvent[] {
   const matches = nameMatcher(filter.name);
   const out: QueryEvent[] = [];
-  for (const row of JSON.parse(segment.rows) as LoggedRow[]) {
-    const e = toEvent(row);
+  for (const e of decodeRows(segment.rows)) {
     if (filter.agent !== undefined && e.agentId !== filter.agent) continue;
     if (filter.decision !== undefined && e.decision !== filter.decision) continue;
     if (filter.decisions !== undefined && !filter.decisions.includes(e.decision)) continue;
@@ -100,29 +99,4 @@ function nameMatcher(pattern: string | undefined): (qname: string) => boolean {
 /** Stable for equal times: Array.prototype.sort keeps the (newest-first) order rows were pushed in. */
 function newestFirst(a: QueryEvent, b: QueryEvent): number {
   return b.ts - a.ts;
-}
-
-function toEvent(row: LoggedRow): QueryEvent {
-  return {
-    ts: row[0],
-    transport: row[1],
-    clientIp: row[2],
-    clientPort: row[3],
-    agentId: row[4],
-    group: row[5],
-    tier: row[6],
-    qname: row[7],
-    qtype: row[8],
-    decision: row[9],
-    reason: row[10],
-    ruleId: row[11],
-    rcode: row[12],
-    upstream: row[13],
-    cached: row[14] === 1,
-    answeredBy: row[15],
-    latencyUs: row[16],
-    reqBytes: row[17],
-    respBytes: row[18],
-    answers: row[19],
-  };
 }

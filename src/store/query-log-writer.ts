@@ -3,55 +3,7 @@
 import type { EventConsumer } from '../events/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
 import type { Db } from './database.js';
-
-/** One query as stored in a segment: the `queries` view's columns, in order. */
-export type LoggedRow = [
-  ts: number,
-  transport: QueryEvent['transport'],
-  clientIp: string,
-  clientPort: number,
-  agentId: string,
-  group: string,
-  tier: QueryEvent['tier'],
-  qname: string,
-  qtype: string,
-  decision: QueryEvent['decision'],
-  reason: string,
-  ruleId: string,
-  rcode: string,
-  upstream: string | null,
-  cached: 0 | 1,
-  answeredBy: QueryEvent['answeredBy'],
-  latencyUs: number,
-  reqBytes: number,
-  respBytes: number,
-  answers: number,
-];
-
-export function queryLogRow(e: QueryEvent): LoggedRow {
-  return [
-    e.ts,
-    e.transport,
-    e.clientIp,
-    e.clientPort,
-    e.agentId,
-    e.group,
-    e.tier,
-    e.qname,
-    e.qtype,
-    e.decision,
-    e.reason,
-    e.ruleId,
-    e.rcode,
-    e.upstream,
-    e.cached ? 1 : 0,
-    e.answeredBy,
-    e.latencyUs,
-    e.reqBytes,
-    e.respBytes,
-    e.answers,
-  ];
-}
+import { encodeRows } from './query-log-row.js';
 
 export class QueryLogWriter implements EventConsumer {
   private readonly insertBatch;
@@ -72,19 +24,16 @@ export class QueryLogWriter implements EventConsumer {
       'INSERT INTO query_log_segment_agents (segment_id, agent_id) VALUES (?, ?)',
     );
     // One segment per batch: the rows as one JSON text, the time range and agents for readers to prune by.
-    this.insertBatch = db.transaction((batch: readonly QueryEvent[]) => {
-      const rows = new Array<LoggedRow>(batch.length);
+    this.insertBatch = db.transaction((batch: readonly QueryEvent[], rowsJson: string) => {
       const agents = new Set<string>();
       let firstTs = Infinity;
       let lastTs = -Infinity;
-      for (let i = 0; i < batch.length; i++) {
-        const e = batch[i] as QueryEvent;
-        rows[i] = queryLogRow(e);
+      for (const e of batch) {
         agents.add(e.agentId);
         if (e.ts < firstTs) firstTs = e.ts;
         if (e.ts > lastTs) lastTs = e.ts;
       }
-      const id = insertSegment.run(firstTs, lastTs, batch.length, JSON.stringify(rows)).lastInsertRowid;
+      const id = insertSegment.run(firstTs, lastTs, batch.length, rowsJson).lastInsertRowid;
       for (const agent of agents) insertAgent.run(id, agent);
     });
     this.insertDrops = db.prepare('INSERT INTO query_log_drops (ts, dropped) VALUES (?, ?)');
@@ -99,8 +48,12 @@ export class QueryLogWriter implements EventConsumer {
   }
 
   consume(batch: readonly QueryEvent[]): void {
-    if (batch.length === 0) return;
-    this.insertBatch(batch);
+    if (batch.length > 0) this.writeSegment(batch, encodeRows(batch));
+  }
+
+  /** `rowsJson` is encodeRows(batch), already made where the batch was handed over (the stage thread). */
+  writeSegment(batch: readonly QueryEvent[], rowsJson: string): void {
+    this.insertBatch(batch, rowsJson);
     this.written += batch.length;
     this.lagMs = Date.now() - (batch[batch.length - 1]?.ts ?? Date.now());
   }

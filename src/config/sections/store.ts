@@ -40,6 +40,15 @@ export const storeSection = z
       .boolean()
       .default(true)
       .describe('keep per-entry hit counts and last-hit times (for `dnsward allowlist stale`)'),
+    thread: z
+      .enum(['auto', 'always', 'never'])
+      .default('auto')
+      .describe(
+        'query log, NDJSON, detection and allowlist hits on a thread of their own, off the answer thread; ' +
+          'auto = when the process may use more than one CPU',
+      ),
   })
   .strict()
   .default({});
+
+export type StoreConfig = z.output<typeof storeSection>;

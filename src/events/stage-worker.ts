@@ -1,0 +1,49 @@
+// Entry of the stage thread (see stage-thread.ts): the stages on their own database connection, fed by batches
+// of encoded rows; every batch is acknowledged with the stages' counters so the answer thread can bound the backlog.
+import { parentPort, workerData } from 'node:worker_threads';
+import { createLogger } from '../log/logger.js';
+import { openDatabase } from '../store/database.js';
+import { decodeRows } from '../store/query-log-row.js';
+import type { FromStages, StageWorkerData, ToStages } from './stage-thread.js';
+import { Stages } from './stages.js';
+
+const port = parentPort;
+if (port === null) throw new Error('stage-worker runs as a worker thread');
+const { settings, logLevel } = workerData as StageWorkerData;
+const log = createLogger(logLevel).child({ component: 'stages' });
+const send = (message: FromStages): void => port.postMessage(message);
+
+const db = openDatabase(settings.store.path);
+const stages = new Stages(db, settings, log, (alerts) => send({ kind: 'alerts', alerts }));
+
+port.on('message', (message: ToStages) => {
+  switch (message.kind) {
+    case 'batch': {
+      const batch = decodeRows(message.rows);
+      stages.consumeEncoded(batch, message.rows);
+      const { queryLog, allowlistHits } = stages;
+      send({
+        kind: 'done',
+        count: batch.length,
+        stats: {
+          queryLog: queryLog && { lagMs: queryLog.lagMs, written: queryLog.written },
+          allowlistHits: allowlistHits && { failures: allowlistHits.failures },
+        },
+      });
+      break;
+    }
+    case 'drops':
+      stages.recordDrops(message.count);
+      break;
+    case 'prune':
+      stages.prune();
+      break;
+    case 'close':
+      stages.close();
+      db.close();
+      log.flush();
+      port.close();
+      break;
+  }
+});
+send({ kind: 'ready' });

@@ -1,0 +1,108 @@
+// The stages behind the event queue (query log, NDJSON, detection, allowlist hit counts), built the same way on the
+// answer thread or on the stage thread. Metrics stay on the answer thread: their registry lives there.
+import type { DetectionConfig } from '../config/sections/detection.js';
+import type { StoreConfig } from '../config/sections/store.js';
+import { createDetectionConsumer } from '../detect/consumer.js';
+import type { AlertState } from '../detect/dedupe.js';
+import type { Logger } from '../log/logger.js';
+import type { QueryEvent } from '../model/query-event.js';
+import { AllowlistHitRecorder } from '../store/allowlist-hits.js';
+import type { Db } from '../store/database.js';
+import { NdjsonSink } from '../store/ndjson-sink.js';
+import { encodeRows } from '../store/query-log-row.js';
+import { QueryLogWriter } from '../store/query-log-writer.js';
+import type { EventConsumer } from './event-consumer.js';
+
+export interface StageSettings {
+  readonly store: StoreConfig;
+  readonly detection: DetectionConfig;
+}
+
+/** What metrics read of the stages, wherever they run. */
+export interface StageStats {
+  readonly queryLog: { readonly lagMs: number; readonly written: number } | undefined;
+  readonly allowlistHits: { readonly failures: number } | undefined;
+}
+
+/** The stages as the event queue's consumer, inline or on the stage thread. */
+export interface StageSink extends EventConsumer, StageStats {
+  /** Events handed over and not yet processed (stage thread); counted against the queue's capacity. */
+  readonly backlog: number;
+  /** Records events the queue could not keep. */
+  recordDrops(dropped: number): void;
+  /** Deletes query-log segments past retention. */
+  prune(): void;
+  close(): void | Promise<void>;
+}
+
+/** The stages after the query log: each finishes its work inside consume(), so closing is synchronous. */
+interface InlineStage {
+  consume(batch: readonly QueryEvent[]): void;
+  close?(): void;
+}
+
+export class Stages implements StageSink {
+  readonly backlog = 0;
+  private readonly writer: QueryLogWriter | undefined;
+  private readonly ndjson: NdjsonSink | undefined;
+  private readonly hits: AllowlistHitRecorder | undefined;
+  private readonly others: readonly InlineStage[];
+
+  /** `onAlerts` gets every alert a detection batch stored (after it went to the NDJSON stream). */
+  constructor(
+    db: Db,
+    settings: StageSettings,
+    log: Logger,
+    onAlerts: (alerts: readonly AlertState[]) => void,
+  ) {
+    const { store, detection } = settings;
+    this.writer = store.queryLog ? new QueryLogWriter(db, store.retentionDays * 86_400_000) : undefined;
+    const ndjson = store.ndjson === null ? undefined : new NdjsonSink(store.ndjson);
+    this.ndjson = ndjson;
+    this.hits = store.allowlistHits
+      ? new AllowlistHitRecorder(db, (error) => log.warn({ err: error }, 'allowlist hit counts not stored'))
+      : undefined;
+    const detector = detection.enabled
+      ? createDetectionConsumer({
+          db,
+          config: detection,
+          log,
+          onAlerts: (alerts) => {
+            ndjson?.writeAlerts(alerts);
+            onAlerts(alerts);
+          },
+        })
+      : undefined;
+    this.others = [ndjson, detector, this.hits].filter((c) => c !== undefined);
+  }
+
+  get queryLog(): StageStats['queryLog'] {
+    return this.writer;
+  }
+
+  get allowlistHits(): StageStats['allowlistHits'] {
+    return this.hits;
+  }
+
+  consume(batch: readonly QueryEvent[]): void {
+    if (batch.length > 0) this.consumeEncoded(batch, this.writer ? encodeRows(batch) : '');
+  }
+
+  /** A batch whose rows the answer thread already encoded (the hand-off to the stage thread is that text). */
+  consumeEncoded(batch: readonly QueryEvent[], rowsJson: string): void {
+    this.writer?.writeSegment(batch, rowsJson);
+    for (const consumer of this.others) consumer.consume(batch);
+  }
+
+  recordDrops(dropped: number): void {
+    this.writer?.recordDrops(dropped);
+  }
+
+  prune(): void {
+    this.writer?.prune();
+  }
+
+  close(): void {
+    for (const consumer of this.others) consumer.close?.();
+  }
+}

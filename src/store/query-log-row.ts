@@ -1,0 +1,88 @@
+// A query event as one query-log row: an array in the `queries` view's column order
+// (migrations/009-query-log-segments.sql), the unit of a segment's JSON and of the hand-off to the stage thread.
+import type { QueryEvent } from '../model/query-event.js';
+
+/** One query as stored in a segment: the `queries` view's columns, in order. */
+export type LoggedRow = [
+  ts: number,
+  transport: QueryEvent['transport'],
+  clientIp: string,
+  clientPort: number,
+  agentId: string,
+  group: string,
+  tier: QueryEvent['tier'],
+  qname: string,
+  qtype: string,
+  decision: QueryEvent['decision'],
+  reason: string,
+  ruleId: string,
+  rcode: string,
+  upstream: string | null,
+  cached: 0 | 1,
+  answeredBy: QueryEvent['answeredBy'],
+  latencyUs: number,
+  reqBytes: number,
+  respBytes: number,
+  answers: number,
+];
+
+export function queryLogRow(e: QueryEvent): LoggedRow {
+  return [
+    e.ts,
+    e.transport,
+    e.clientIp,
+    e.clientPort,
+    e.agentId,
+    e.group,
+    e.tier,
+    e.qname,
+    e.qtype,
+    e.decision,
+    e.reason,
+    e.ruleId,
+    e.rcode,
+    e.upstream,
+    e.cached ? 1 : 0,
+    e.answeredBy,
+    e.latencyUs,
+    e.reqBytes,
+    e.respBytes,
+    e.answers,
+  ];
+}
+
+/** A batch as the JSON text of its rows: a segment's `rows` column. */
+export function encodeRows(batch: readonly QueryEvent[]): string {
+  const rows = new Array<LoggedRow>(batch.length);
+  for (let i = 0; i < batch.length; i++) rows[i] = queryLogRow(batch[i] as QueryEvent);
+  return JSON.stringify(rows);
+}
+
+export function decodeRows(rowsJson: string): QueryEvent[] {
+  return (JSON.parse(rowsJson) as LoggedRow[]).map(eventFromRow);
+}
+
+function eventFromRow(row: LoggedRow): QueryEvent {
+  return {
+    ts: row[0],
+    transport: row[1],
+    clientIp: row[2],
+    clientPort: row[3],
+    agentId: row[4],
+    group: row[5],
+    tier: row[6],
+    qname: row[7],
+    qtype: row[8],
+    decision: row[9],
+    reason: row[10],
+    ruleId: row[11],
+    rcode: row[12],
+    upstream: row[13],
+    cached: row[14] === 1,
+    answeredBy: row[15],
+    latencyUs: row[16],
+    reqBytes: row[17],
+    respBytes: row[18],
+    answers: row[19],
+  };
+}
