@@ -2,12 +2,21 @@
 import type { DetectionConfig } from '../config/sections/detection.js';
 import type { QueryEvent } from '../model/query-event.js';
 import { AlertBook, type AlertState, type Mute, type Observation } from './dedupe.js';
-import type { DetectionContext, RuleHit } from './detector.js';
+import type { DetectionContext, RuleHit, Rules } from './detector.js';
 import { isServiceLabel, lexicalFeatures, type LexicalFeatures } from './features.js';
 import { NameAnalyzer, type NameInfo } from './name-info.js';
 import { isDataQtype, isRareQtype } from './qtypes.js';
 import { DETECTORS } from './rule-set.js';
-import { D, L, S, WindowStore, type KeyWindows, type StoreStats } from './windows.js';
+import {
+  D,
+  L,
+  S,
+  WindowStore,
+  type AgentWindows,
+  type DomainWindows,
+  type KeyWindows,
+  type StoreStats,
+} from './windows.js';
 
 const SEVERITY_FLOOR = { low: 0, medium: 1, high: 2, critical: 3 } as const;
 /** EWMA weight of the newest minute in an agent's rate baseline (about a 20-minute memory). */
@@ -90,48 +99,14 @@ export class DetectionEngine {
     agent.record(ts, BASELINE_ALPHA);
     if (event.decision === 'rate-limited') agent.limited.add(ts, 0);
 
-    let key: KeyWindows | null = null;
-    let isNew = false;
-    let newBytes = 0;
-    let lexical: LexicalFeatures | null = null;
-    const volume = name.kind === 'public' || name.kind === 'unknown-tld';
-    const { domain, created } = volume ? this.store.domain(name.base, ts) : { domain: null, created: false };
-    if (volume && domain !== null) {
-      domain.noteAgent(event.agentId);
-      key = this.store.key(event.agentId, name.base, ts);
-      isNew = this.store.isNewSubdomain(key, subdomainKey(name), ts);
-      if (isNew) {
-        const shaped = shapedLexical(name);
-        lexical = shaped.lexical;
-        newBytes = shaped.bytes;
-        const novel = created || ts - domain.firstSeen < NOVELTY_WINDOW_MS;
-        const score =
-          novel && ts - this.startTs >= this.noveltyWarmupMs
-            ? Math.min(1, lexical.score + NOVELTY_BONUS)
-            : lexical.score;
-        // lookup keys of a known shape (reversed IPs, word-like embedded FQDNs) carry bytes, not "unique data"
-        const counts =
-          name.shape === 'free' ||
-          (name.shape === 'embedded-fqdn' &&
-            lexical.score >= this.config.rules['unique-subdomains'].minEncodedness);
-        recordNew(key, ts, newBytes, score, forwarded, counts, isDataQuery(event.qtype, name));
-      }
-      recordQuery(key, ts, event, name);
-    }
-
-    let lazy = lexical;
-    const ctx: DetectionContext = {
-      event: ts === event.ts ? event : { ...event, ts },
+    const ctx = new EventContext(
+      ts === event.ts ? event : { ...event, ts },
       name,
       forwarded,
-      key,
       agent,
-      domain,
-      isNewSubdomain: isNew,
-      newBytes,
-      rules: this.config.rules,
-      lexical: () => (lazy ??= lexicalFeatures(name.subLabels)),
-    };
+      this.config.rules,
+    );
+    if (name.kind === 'public' || name.kind === 'unknown-tld') this.observeVolume(ctx, ts);
     for (const detector of this.detectors) {
       const hit = detector.observe(ctx);
       if (hit !== null && SEVERITY_FLOOR[hit.severity] >= this.floor) this.record(detector.id, hit, ctx);
@@ -162,6 +137,35 @@ export class DetectionEngine {
     };
   }
 
+  /** Feeds the windows of the name's (agent, base domain); scores the subdomain when it is new there. */
+  private observeVolume(ctx: EventContext, ts: number): void {
+    const { event, name } = ctx;
+    const domain = this.store.domain(name.base, ts);
+    domain.noteAgent(event.agentId);
+    const key = this.store.key(event.agentId, name.base, ts);
+    ctx.domain = domain;
+    ctx.key = key;
+    ctx.isNewSubdomain = this.store.isNewSubdomain(key, subdomainKey(name), ts);
+    if (ctx.isNewSubdomain) {
+      const { lexical, bytes } = shapedLexical(name);
+      ctx.features = lexical;
+      ctx.newBytes = bytes;
+      // a domain created by this event has firstSeen === ts: novel as well
+      const novel = ts - domain.firstSeen < NOVELTY_WINDOW_MS;
+      const score =
+        novel && ts - this.startTs >= this.noveltyWarmupMs
+          ? Math.min(1, lexical.score + NOVELTY_BONUS)
+          : lexical.score;
+      // lookup keys of a known shape (reversed IPs, word-like embedded FQDNs) carry bytes, not "unique data"
+      const counts =
+        name.shape === 'free' ||
+        (name.shape === 'embedded-fqdn' &&
+          lexical.score >= this.config.rules['unique-subdomains'].minEncodedness);
+      recordNew(key, ts, bytes, score, ctx.forwarded, counts, isDataQuery(event.qtype, name));
+    }
+    recordQuery(key, ts, event, name);
+  }
+
   private record(rule: string, hit: RuleHit, ctx: DetectionContext): void {
     this.findings++;
     const { event, key } = ctx;
@@ -187,6 +191,31 @@ export class DetectionEngine {
       forwarded: ctx.forwarded,
       bytes,
     });
+  }
+}
+
+/**
+ * What the detectors see of one event; lexical features are computed at most once, and only when asked.
+ * A class rather than a literal with a closure: under tsx (esbuild keepNames) every closure made per event
+ * also pays a defineProperty for its name.
+ */
+class EventContext implements DetectionContext {
+  key: KeyWindows | null = null;
+  domain: DomainWindows | null = null;
+  isNewSubdomain = false;
+  newBytes = 0;
+  features: LexicalFeatures | null = null;
+
+  constructor(
+    readonly event: QueryEvent,
+    readonly name: NameInfo,
+    readonly forwarded: boolean,
+    readonly agent: AgentWindows,
+    readonly rules: Rules,
+  ) {}
+
+  lexical(): LexicalFeatures {
+    return (this.features ??= lexicalFeatures(this.name.subLabels));
   }
 }
 

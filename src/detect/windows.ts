@@ -169,6 +169,10 @@ export class WindowStore {
   /** hash(key id, subdomain) -> last seen ms: decides "new unique subdomain". */
   readonly recentNames: Lru<number, number>;
   private nextKeyId = 1;
+  /** The last key looked up, and its id `agent\0base`: consecutive queries mostly share agent and base. */
+  private lastKeyAgent = '';
+  private lastKeyBase = '';
+  private lastKeyId = '\u0000';
 
   constructor(private readonly limits: StateLimits) {
     this.keys = new Lru(limits.maxKeys);
@@ -178,7 +182,13 @@ export class WindowStore {
   }
 
   key(agentId: string, base: string, ts: number): KeyWindows {
-    const id = `${agentId}\u0000${base}`;
+    // an id string built anew would be hashed on every lookup (the bulk of a lookup's cost)
+    if (agentId !== this.lastKeyAgent || base !== this.lastKeyBase) {
+      this.lastKeyAgent = agentId;
+      this.lastKeyBase = base;
+      this.lastKeyId = `${agentId}\u0000${base}`;
+    }
+    const id = this.lastKeyId;
     let key = this.keys.get(id);
     // an idle window starts over: its old counts say nothing about the present
     if (key === undefined || ts - key.lastTs > this.limits.idleExpiryMs) {
@@ -198,16 +208,15 @@ export class WindowStore {
     return agent;
   }
 
-  domain(base: string, ts: number): { domain: DomainWindows; created: boolean } {
+  domain(base: string, ts: number): DomainWindows {
     let domain = this.domains.get(base);
-    const created = domain === undefined;
     if (domain === undefined) {
       domain = new DomainWindows(base, ts);
       this.domains.set(base, domain);
     }
     if (ts > domain.lastTs) domain.lastTs = ts;
     domain.queries++;
-    return { domain, created };
+    return domain;
   }
 
   /** True the first time `subdomain` is seen for `key` (or again after the TTL); refreshes it either way. */

@@ -39,10 +39,12 @@ const DOH_HOSTNAMES: readonly string[] = [
 const DOH_SUFFIXES: readonly string[] = ['dns.nextdns.io', 'dns.controld.com', 'cloudflare-gateway.com'];
 
 const hostnames = new Set(DOH_HOSTNAMES);
+/** With their leading dot, built once: this runs for every query. */
+const dottedSuffixes = DOH_SUFFIXES.map((suffix) => `.${suffix}`);
 
 /** `name` is lower-case without trailing dot. */
 export function isDohResolver(name: string): boolean {
   if (hostnames.has(name)) return true;
-  for (const suffix of DOH_SUFFIXES) if (name.endsWith(`.${suffix}`)) return true;
+  for (const suffix of dottedSuffixes) if (name.endsWith(suffix)) return true;
   return false;
 }

@@ -7,11 +7,14 @@ const MARKERS: readonly (readonly [string, RegExp])[] = [
   ['cobalt-strike-stage', /^[a-z]aa\.stage\.|\.stage\.123456\./],
   ['cobalt-strike-post', /^post\.1[0-9a-f]*\.[0-9a-f]+\./],
 ];
+/** Every marker in one pattern: one regex run per query; which marker it was is only asked on a match. */
+const ANY_MARKER = new RegExp(MARKERS.map(([, pattern]) => pattern.source).join('|'));
 
 export const tunnelToolMarker: Detector = {
   id: 'tunnel-tool-marker',
   observe(ctx) {
     const qname = ctx.event.qname;
+    if (!ANY_MARKER.test(qname)) return null;
     for (const [marker, pattern] of MARKERS) {
       if (pattern.test(qname)) return { severity: 'high', score: 90, features: { marker } };
     }

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { hash53 } from '../../../src/detect/hash.js';
 import { Lru } from '../../../src/detect/lru.js';
 import { SlidingWindow } from '../../../src/detect/sliding-window.js';
+import { WindowStore } from '../../../src/detect/windows.js';
 
 describe('SlidingWindow', () => {
   it('sums values inside the window per channel', () => {
@@ -83,5 +84,27 @@ describe('hash53', () => {
     assert.equal(hash53('abc'), hash53('abc'));
     assert.notEqual(hash53('abc', 1), hash53('abc', 2));
     assert.ok(Number.isSafeInteger(hash53('x'.repeat(300))));
+  });
+});
+
+describe('WindowStore', () => {
+  it('keeps one key per agent and base, whatever the order of lookups', () => {
+    const store = new WindowStore({
+      maxKeys: 100,
+      maxAgents: 10,
+      maxDomains: 100,
+      maxRecentNames: 100,
+      recentNameTtlMs: 1000,
+      idleExpiryMs: 60_000,
+    });
+    const a1 = store.key('a', 'one.example', 1);
+    const a2 = store.key('a', 'two.example', 2);
+    const b1 = store.key('b', 'one.example', 3);
+    assert.equal(new Set([a1, a2, b1]).size, 3);
+    assert.equal(store.key('a', 'one.example', 4), a1);
+    assert.equal(store.key('a', 'one.example', 5), a1);
+    assert.equal(store.key('a', 'two.example', 6), a2);
+    assert.equal(store.key('b', 'one.example', 7), b1);
+    assert.equal(store.keys.size, 3);
   });
 });
