@@ -96,70 +96,76 @@ describe(`query log completeness under load (${TOTAL} queries, 4 agents)`, () =>
   });
   after(() => unbound.stop());
 
-  it('logs exactly one row per answered query, attributed to the right agent', async (t) => {
-    let server: Dnsward | undefined;
-    try {
-      server = await startDnsward(config(unbound, { queueSize: 200_000, batchSize: 5000 }), {
-        'fleet.yaml': ALLOWLIST,
-      });
-      const load = await sendLoad({
-        port: server.port,
-        streams: streams(TOTAL / AGENTS.length),
-        timeoutMs: 10_000,
-      });
-      await server.stop(); // SIGTERM: the queue is flushed before exit
-      const answered = load.streams.reduce((sum, s) => sum + s.answered, 0);
-      const lost = load.streams.reduce((sum, s) => sum + s.lost, 0);
-      t.diagnostic(
-        `${answered} answered in ${load.seconds.toFixed(1)} s = ${Math.round(load.qps)} q/s sustained, ${lost} lost`,
-      );
-      assert.equal(lost, 0, 'every query answered');
-      for (const stream of load.streams) {
-        stream.rcodes.forEach((rcode, i) =>
-          assert.equal(rcode, i % 5 === 0 ? RCODE_NOERROR : RCODE_NXDOMAIN, `${stream.source} query ${i}`),
+  // the stages (query log, detection) inline on the answer thread, and on their own thread
+  for (const thread of ['never', 'always'] as const) {
+    it(`logs exactly one row per answered query, attributed to the right agent (store.thread: ${thread})`, async (t) => {
+      let server: Dnsward | undefined;
+      try {
+        server = await startDnsward(config(unbound, { queueSize: 200_000, batchSize: 5000, thread }), {
+          'fleet.yaml': ALLOWLIST,
+        });
+        const load = await sendLoad({
+          port: server.port,
+          streams: streams(TOTAL / AGENTS.length),
+          timeoutMs: 10_000,
+        });
+        await server.stop(); // SIGTERM: the queue is flushed before exit
+        const answered = load.streams.reduce((sum, s) => sum + s.answered, 0);
+        const lost = load.streams.reduce((sum, s) => sum + s.lost, 0);
+        t.diagnostic(
+          `${answered} answered in ${load.seconds.toFixed(1)} s = ${Math.round(load.qps)} q/s sustained, ${lost} lost`,
         );
+        assert.equal(lost, 0, 'every query answered');
+        for (const stream of load.streams) {
+          stream.rcodes.forEach((rcode, i) =>
+            assert.equal(rcode, i % 5 === 0 ? RCODE_NOERROR : RCODE_NXDOMAIN, `${stream.source} query ${i}`),
+          );
+        }
+
+        const log = readLog(server.dbPath);
+        assert.equal(log.drops, 0, 'nothing dropped with the default backlog');
+        assert.equal(log.total, answered, 'one row per answered query');
+        const expected = expectedRows(load);
+        const mismatched = log.rows.filter((row) => expected.get(`${row.agent_id} ${row.qname}`) !== row.n);
+        assert.deepEqual(mismatched.slice(0, 5), [], 'rows per (agent, name) equal the answered queries');
+        assert.equal(log.rows.length, expected.size, 'no (agent, name) missing from the log');
+      } finally {
+        await server?.stop();
       }
+    });
 
-      const log = readLog(server.dbPath);
-      assert.equal(log.drops, 0, 'nothing dropped with the default backlog');
-      assert.equal(log.total, answered, 'one row per answered query');
-      const expected = expectedRows(load);
-      const mismatched = log.rows.filter((row) => expected.get(`${row.agent_id} ${row.qname}`) !== row.n);
-      assert.deepEqual(mismatched.slice(0, 5), [], 'rows per (agent, name) equal the answered queries');
-      assert.equal(log.rows.length, expected.size, 'no (agent, name) missing from the log');
-    } finally {
-      await server?.stop();
-    }
-  });
-
-  it('counts every event it cannot keep when the backlog is exceeded: answered = rows + drops', async (t) => {
-    let server: Dnsward | undefined;
-    try {
-      // a 200-event backlog flushed every 50 ms cannot hold a burst of thousands of queries per second
-      server = await startDnsward(config(unbound, { queueSize: 200, batchSize: 5000, flushIntervalMs: 50 }), {
-        'fleet.yaml': ALLOWLIST,
-      });
-      const load = await sendLoad({
-        port: server.port,
-        streams: streams(Math.min(TOTAL, 40_000) / AGENTS.length),
-        timeoutMs: 10_000,
-      });
-      await server.stop();
-      const answered = load.streams.reduce((sum, s) => sum + s.answered, 0);
-      const lost = load.streams.reduce((sum, s) => sum + s.lost, 0);
-      const log = readLog(server.dbPath);
-      t.diagnostic(
-        `${answered} answered, ${log.total} logged, ${log.drops} counted as dropped, ${lost} lost`,
-      );
-      assert.equal(lost, 0, 'every query answered');
-      assert.ok(log.drops > 0, 'the burst exceeded the backlog');
-      assert.equal(log.total + log.drops, answered, 'answered = logged rows + counted drops');
-      // what was logged is still attributed right and never duplicated
-      const expected = expectedRows(load);
-      const wrong = log.rows.filter((row) => (expected.get(`${row.agent_id} ${row.qname}`) ?? 0) < row.n);
-      assert.deepEqual(wrong.slice(0, 5), []);
-    } finally {
-      await server?.stop();
-    }
-  });
+    it(`counts every event it cannot keep when the backlog is exceeded: answered = rows + drops (store.thread: ${thread})`, async (t) => {
+      let server: Dnsward | undefined;
+      try {
+        // a 200-event backlog flushed every 50 ms cannot hold a burst of thousands of queries per second
+        server = await startDnsward(
+          config(unbound, { queueSize: 200, batchSize: 5000, flushIntervalMs: 50, thread }),
+          {
+            'fleet.yaml': ALLOWLIST,
+          },
+        );
+        const load = await sendLoad({
+          port: server.port,
+          streams: streams(Math.min(TOTAL, 40_000) / AGENTS.length),
+          timeoutMs: 10_000,
+        });
+        await server.stop();
+        const answered = load.streams.reduce((sum, s) => sum + s.answered, 0);
+        const lost = load.streams.reduce((sum, s) => sum + s.lost, 0);
+        const log = readLog(server.dbPath);
+        t.diagnostic(
+          `${answered} answered, ${log.total} logged, ${log.drops} counted as dropped, ${lost} lost`,
+        );
+        assert.equal(lost, 0, 'every query answered');
+        assert.ok(log.drops > 0, 'the burst exceeded the backlog');
+        assert.equal(log.total + log.drops, answered, 'answered = logged rows + counted drops');
+        // what was logged is still attributed right and never duplicated
+        const expected = expectedRows(load);
+        const wrong = log.rows.filter((row) => (expected.get(`${row.agent_id} ${row.qname}`) ?? 0) < row.n);
+        assert.deepEqual(wrong.slice(0, 5), []);
+      } finally {
+        await server?.stop();
+      }
+    });
+  }
 });
