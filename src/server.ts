@@ -134,9 +134,10 @@ async function startResolver(
     quarantines.onAlerts(alerts);
   };
   const settings = { store: config.store, detection: config.detection };
+  const hooks = { onAlerts, onLost: (lost: number) => queue.countDrops(lost) };
   const stages: StageSink = wantsStageThread(config.store.thread)
-    ? await StageThread.start(settings, log, { onAlerts, onLost: (lost) => queue.countDrops(lost) })
-    : new Stages(db, settings, log, onAlerts);
+    ? await StageThread.start(settings, log, hooks)
+    : new Stages(db, settings, log, hooks);
   const consumers: EventConsumer[] = [stages];
   if (metrics) consumers.push(metrics.queries);
   const queue = new EventQueue(consumers, {

@@ -8,7 +8,7 @@ import type { AlertState } from '../detect/dedupe.js';
 import type { Logger } from '../log/logger.js';
 import type { QueryEvent } from '../model/query-event.js';
 import { encodeRows } from '../store/query-log-row.js';
-import type { StageSettings, StageSink, StageStats } from './stages.js';
+import type { StageHooks, StageSettings, StageSink, StageStats } from './stages.js';
 
 /** Messages to the stage thread. */
 export type ToStages =
@@ -20,19 +20,13 @@ export type ToStages =
 /** Messages from the stage thread. */
 export type FromStages =
   | { readonly kind: 'ready' }
-  | { readonly kind: 'done'; readonly count: number; readonly stats: StageStats }
+  | { readonly kind: 'done'; readonly count: number; readonly lost: number; readonly stats: StageStats }
   | { readonly kind: 'alerts'; readonly alerts: readonly AlertState[] }
   | { readonly kind: 'closed' };
 
 export interface StageWorkerData {
   readonly settings: StageSettings;
   readonly logLevel: string;
-}
-
-export interface StageThreadHandlers {
-  readonly onAlerts: (alerts: readonly AlertState[]) => void;
-  /** Events handed to a stage thread that died before processing them. */
-  readonly onLost: (count: number) => void;
 }
 
 const RESTART_DELAY_MS = 1000;
@@ -55,7 +49,7 @@ export class StageThread implements StageSink {
   private constructor(
     private readonly data: StageWorkerData,
     private readonly log: Logger,
-    private readonly handlers: StageThreadHandlers,
+    private readonly handlers: StageHooks,
     first: Worker,
   ) {
     this.worker = first;
@@ -63,11 +57,7 @@ export class StageThread implements StageSink {
   }
 
   /** Resolves once the thread has opened the database and seeded detection. */
-  static async start(
-    settings: StageSettings,
-    log: Logger,
-    handlers: StageThreadHandlers,
-  ): Promise<StageThread> {
+  static async start(settings: StageSettings, log: Logger, handlers: StageHooks): Promise<StageThread> {
     const data: StageWorkerData = { settings, logLevel: log.level };
     const worker = await spawn(data);
     return new StageThread(data, log, handlers, worker);
@@ -116,6 +106,7 @@ export class StageThread implements StageSink {
     worker.on('message', (message: FromStages) => {
       if (message.kind === 'done') {
         this.inFlight -= message.count;
+        if (message.lost > 0) this.handlers.onLost(message.lost);
         Object.assign(this.queryLogStats, message.stats.queryLog);
         Object.assign(this.hitStats, message.stats.allowlistHits);
       } else if (message.kind === 'alerts') {

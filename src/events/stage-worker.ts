@@ -14,7 +14,11 @@ const log = createLogger(logLevel).child({ component: 'stages' });
 const send = (message: FromStages): void => port.postMessage(message);
 
 const db = openDatabase(settings.store.path);
-const stages = new Stages(db, settings, log, (alerts) => send({ kind: 'alerts', alerts }));
+let lost = 0;
+const stages = new Stages(db, settings, log, {
+  onAlerts: (alerts) => send({ kind: 'alerts', alerts }),
+  onLost: (count) => (lost += count),
+});
 
 port.on('message', (message: ToStages) => {
   switch (message.kind) {
@@ -25,11 +29,13 @@ port.on('message', (message: ToStages) => {
       send({
         kind: 'done',
         count: batch.length,
+        lost,
         stats: {
           queryLog: queryLog && { lagMs: queryLog.lagMs, written: queryLog.written },
           allowlistHits: allowlistHits && { failures: allowlistHits.failures },
         },
       });
+      lost = 0;
       break;
     }
     case 'drops':

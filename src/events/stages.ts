@@ -35,6 +35,13 @@ export interface StageSink extends EventConsumer, StageStats {
   close(): void | Promise<void>;
 }
 
+export interface StageHooks {
+  /** Every alert a detection batch stored (after it went to the NDJSON stream). */
+  readonly onAlerts: (alerts: readonly AlertState[]) => void;
+  /** Query events whose log rows could not be written: counted with the queue's drops. */
+  readonly onLost: (count: number) => void;
+}
+
 /** The stages after the query log: each finishes its work inside consume(), so closing is synchronous. */
 interface InlineStage {
   consume(batch: readonly QueryEvent[]): void;
@@ -48,16 +55,18 @@ export class Stages implements StageSink {
   private readonly hits: AllowlistHitRecorder | undefined;
   private readonly others: readonly InlineStage[];
 
-  /** `onAlerts` gets every alert a detection batch stored (after it went to the NDJSON stream). */
   constructor(
     db: Db,
     settings: StageSettings,
-    log: Logger,
-    onAlerts: (alerts: readonly AlertState[]) => void,
+    private readonly log: Logger,
+    private readonly hooks: StageHooks,
   ) {
     const { store, detection } = settings;
     this.writer = store.queryLog ? new QueryLogWriter(db, store.retentionDays * 86_400_000) : undefined;
-    const ndjson = store.ndjson === null ? undefined : new NdjsonSink(store.ndjson);
+    const ndjson =
+      store.ndjson === null
+        ? undefined
+        : new NdjsonSink(store.ndjson, (error) => log.error({ err: error }, 'NDJSON stream: write failed'));
     this.ndjson = ndjson;
     this.hits = store.allowlistHits
       ? new AllowlistHitRecorder(db, (error) => log.warn({ err: error }, 'allowlist hit counts not stored'))
@@ -69,7 +78,7 @@ export class Stages implements StageSink {
           log,
           onAlerts: (alerts) => {
             ndjson?.writeAlerts(alerts);
-            onAlerts(alerts);
+            hooks.onAlerts(alerts);
           },
         })
       : undefined;
@@ -90,16 +99,30 @@ export class Stages implements StageSink {
 
   /** A batch whose rows the answer thread already encoded (the hand-off to the stage thread is that text). */
   consumeEncoded(batch: readonly QueryEvent[], rowsJson: string): void {
-    this.writer?.writeSegment(batch, rowsJson);
+    try {
+      this.writer?.writeSegment(batch, rowsJson);
+    } catch (error) {
+      // a full disk or a database locked too long must not take the resolver down: the rows are lost, and counted
+      this.log.error({ err: error, lost: batch.length }, 'query log: batch not written');
+      this.hooks.onLost(batch.length);
+    }
     for (const consumer of this.others) consumer.consume(batch);
   }
 
   recordDrops(dropped: number): void {
-    this.writer?.recordDrops(dropped);
+    try {
+      this.writer?.recordDrops(dropped);
+    } catch (error) {
+      this.log.error({ err: error, dropped }, 'query log: drop count not written');
+    }
   }
 
   prune(): void {
-    this.writer?.prune();
+    try {
+      this.writer?.prune();
+    } catch (error) {
+      this.log.error({ err: error }, 'query log: retention prune failed');
+    }
   }
 
   close(): void {

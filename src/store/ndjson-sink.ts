@@ -56,11 +56,12 @@ export function alertRecord(alert: AlertRecordInput): Record<string, unknown> {
 export class NdjsonSink implements EventConsumer {
   private readonly out: ReturnType<typeof pino.destination>;
 
-  /** `target` is "stdout" or a file path (appended to). */
-  constructor(target: string) {
+  /** `target` is "stdout" or a file path (appended to); write errors (full disk, closed pipe) go to `onError`. */
+  constructor(target: string, onError: (error: Error) => void = () => undefined) {
     this.out = pino.destination(
       target === 'stdout' ? { fd: 1, sync: false } : { dest: target, mkdir: true, sync: false },
     );
+    this.out.on('error', onError);
   }
 
   consume(batch: readonly QueryEvent[]): void {

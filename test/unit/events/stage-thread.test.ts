@@ -66,6 +66,25 @@ describe('StageThread', () => {
     }
   });
 
+  it('reports rows it could not write as lost and keeps running', async () => {
+    const s = settings();
+    const lost: number[] = [];
+    const thread = await StageThread.start(s, createLogger('silent'), {
+      onAlerts: () => undefined,
+      onLost: (n) => lost.push(n),
+    });
+    const db = openDatabase(s.store.path);
+    db.exec('DROP TABLE query_log_segment_agents');
+    db.close();
+    thread.consume(Array.from({ length: 7 }, (_, i) => event({ ts: T0 + i })));
+    await until(() => thread.backlog === 0, 'the batch to be handled');
+    assert.deepEqual(lost, [7]);
+    thread.consume([event({ ts: T0 + 10 })]);
+    await until(() => thread.backlog === 0, 'the next batch');
+    assert.deepEqual(lost, [7, 1]);
+    await thread.close();
+  });
+
   it('restarts a thread that died and reports the events it held as lost', async () => {
     const s = settings();
     const lost: number[] = [];
