@@ -1,6 +1,7 @@
 // Registrable domain via tldts with private suffixes (so cloudfront/elb/vercel tenants stay apart), memoised.
 import { parse } from 'tldts';
 import { Lru } from './lru.js';
+import { SeenFilter } from './seen-filter.js';
 
 /** Where the name's top-level domain comes from: the ICANN or private section of the PSL, or nowhere. */
 export type TldStatus = 'icann' | 'private' | 'unknown';
@@ -20,9 +21,14 @@ const TLDTS_OPTIONS = {
   mixedInputs: false,
 } as const;
 
-/** Memoised PSL lookups keyed by the clean (LDH-only) tail of a name. */
+/**
+ * Memoised PSL lookups keyed by the clean (LDH-only) tail of a name, from its second sighting (unique names
+ * would only churn the memo). Not keyed by a shorter suffix: tldts exposes no trie, and a rule can sit below
+ * a name that is no rule itself (s3.dualstack.<region>.amazonaws.com), so no suffix decides it provably.
+ */
 export class BaseDomainResolver {
   private readonly memo: Lru<string, DomainParts>;
+  private readonly seen = new SeenFilter();
   private readonly tlds = new Map<string, boolean>();
 
   constructor(capacity = 50_000) {
@@ -38,7 +44,7 @@ export class BaseDomainResolver {
       const tldStatus: TldStatus =
         result.isIcann === true ? 'icann' : result.isPrivate === true ? 'private' : 'unknown';
       parts = { base: result.domain ?? host, publicSuffix, tldStatus };
-      this.memo.set(host, parts);
+      if (this.seen.seenBefore(host)) this.memo.set(host, parts);
     }
     return parts;
   }

@@ -90,6 +90,10 @@ export class AlertBook {
   private readonly all: AlertState[] = [];
   private mutes: readonly Mute[] = [];
   private nextId = 1;
+  /** Alert keys of the last (agent, base domain) by rule: a key built anew would be hashed on every lookup. */
+  private lastAgentId = '';
+  private lastBaseDomain = '';
+  private readonly lastKeys = new Map<string, string>();
 
   constructor(private readonly options: AlertBookOptions) {
     this.open = new Lru(options.maxOpen);
@@ -113,7 +117,7 @@ export class AlertBook {
   }
 
   record(obs: Observation): AlertState {
-    const key = keyOf(obs.agentId, obs.baseDomain, obs.rule);
+    const key = this.keyFor(obs);
     const tracked = this.open.get(key);
     if (tracked !== undefined && obs.ts - tracked.alert.lastSeenMs <= this.options.suppressionWindowMs) {
       this.update(tracked, obs);
@@ -146,6 +150,20 @@ export class AlertBook {
   /** Bound the replay list too when the engine runs for a long time in a server. */
   forgetHistory(): void {
     this.all.length = 0;
+  }
+
+  private keyFor(obs: Observation): string {
+    if (obs.agentId !== this.lastAgentId || obs.baseDomain !== this.lastBaseDomain) {
+      this.lastAgentId = obs.agentId;
+      this.lastBaseDomain = obs.baseDomain;
+      this.lastKeys.clear();
+    }
+    let key = this.lastKeys.get(obs.rule);
+    if (key === undefined) {
+      key = keyOf(obs.agentId, obs.baseDomain, obs.rule);
+      this.lastKeys.set(obs.rule, key);
+    }
+    return key;
   }
 
   private create(obs: Observation): Tracked {

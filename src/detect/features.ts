@@ -83,8 +83,10 @@ export function lexicalFeatures(subLabels: readonly string[]): LexicalFeatures {
     bigramBits,
     letters,
     switchRatio,
+    score: 0,
   };
-  return { ...features, score: lexicalScore(features) };
+  features.score = lexicalScore(features);
+  return features;
 }
 
 const clamp01 = (x: number): number => (x <= 0 ? 0 : x >= 1 ? 1 : x);
@@ -163,19 +165,27 @@ function encodedLabelRun(label: string): number {
   return best;
 }
 
+/** shannon()'s scratch, reused so an event allocates no Map: a count per char code, codes in first-seen order. */
+const charCounts = new Int32Array(65_536);
+const charOrder: number[] = [];
+
 function shannon(data: string): number {
   const n = data.length;
   if (n === 0) return 0;
-  const counts = new Map<number, number>();
   for (let i = 0; i < n; i++) {
     const c = data.charCodeAt(i);
-    counts.set(c, (counts.get(c) ?? 0) + 1);
+    const count = charCounts[c] ?? 0;
+    if (count === 0) charOrder.push(c);
+    charCounts[c] = count + 1;
   }
+  // summed in first-seen order, as before, so the float result stays bit-identical
   let h = 0;
-  for (const k of counts.values()) {
-    const p = k / n;
+  for (const c of charOrder) {
+    const p = (charCounts[c] ?? 0) / n;
     h -= p * Math.log2(p);
+    charCounts[c] = 0;
   }
+  charOrder.length = 0;
   return h;
 }
 

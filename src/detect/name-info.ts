@@ -2,6 +2,7 @@
 import { BaseDomainResolver, type TldStatus } from './base-domain.js';
 import { Lru } from './lru.js';
 import { isLdhCode, parseName, type ParsedName } from './name.js';
+import { SeenFilter } from './seen-filter.js';
 
 /**
  * - public: an ordinary name under a real TLD; every rule applies.
@@ -55,24 +56,25 @@ const DNS_SD_BROWSE = new Set(['b', 'db', 'r', 'dr', 'lb']);
 const MAX_SUFFIX_LABELS = 6;
 
 export class NameAnalyzer {
-  private readonly trusted: ReadonlySet<string>;
-  private readonly internal: ReadonlySet<string>;
-  private readonly search: ReadonlySet<string>;
+  private readonly trusted: ZoneSet;
+  private readonly internal: ZoneSet;
+  private readonly search: ZoneSet;
   readonly domains = new BaseDomainResolver();
-  /** Most queries repeat a name; a tunnel's never do, and then only costs one Map insert each. */
+  /** Most queries repeat a name; a tunnel's never do, so a name is cached from its second sighting. */
   private readonly cache = new Lru<string, NameInfo>(20_000);
+  private readonly seen = new SeenFilter();
 
   constructor(options: NameAnalyzerOptions) {
-    this.trusted = new Set(options.trustedEncoders);
-    this.internal = new Set(options.internalZones);
-    this.search = new Set(options.searchDomains);
+    this.trusted = new ZoneSet(options.trustedEncoders);
+    this.internal = new ZoneSet(options.internalZones);
+    this.search = new ZoneSet(options.searchDomains);
   }
 
   analyze(qname: string): NameInfo {
     let info = this.cache.get(qname);
     if (info === undefined) {
       info = this.classify(qname);
-      this.cache.set(qname, info);
+      if (this.seen.seenBefore(qname)) this.cache.set(qname, info);
     }
     return info;
   }
@@ -100,7 +102,7 @@ export class NameAnalyzer {
     const subLabels = labels.slice(0, n - baseLabels);
 
     if (parts.tldStatus === 'unknown') {
-      const zone = this.matchSuffix(labels, this.internal);
+      const zone = this.internal.match(labels);
       if (zone > 0) return this.info(qname, parsed, 'internal', parts.base, subLabels, tld, 'unknown');
       // a TLD that is itself data (hex, digits, very long) says nothing about ownership
       if (tld.length > 15 || /\d/.test(tld)) {
@@ -123,13 +125,13 @@ export class NameAnalyzer {
 
     if (isReverse(labels))
       return this.info(qname, parsed, 'reverse', parts.base, subLabels, tld, parts.tldStatus);
-    if (this.matchSuffix(labels, this.trusted) > 0) {
+    if (this.trusted.match(labels) > 0) {
       return this.info(qname, parsed, 'trusted', parts.base, subLabels, tld, parts.tldStatus);
     }
-    if (this.matchSuffix(labels, this.internal) > 0 || isDnsSdBrowse(labels)) {
+    if (this.internal.match(labels) > 0 || isDnsSdBrowse(labels)) {
       return this.info(qname, parsed, 'internal', parts.base, subLabels, tld, parts.tldStatus);
     }
-    const searchLabels = this.matchSuffix(labels, this.search);
+    const searchLabels = this.search.match(labels);
     if (
       searchLabels > 0 &&
       n - searchLabels >= 2 &&
@@ -138,19 +140,6 @@ export class NameAnalyzer {
       return this.info(qname, parsed, 'search-expansion', parts.base, subLabels, tld, parts.tldStatus);
     }
     return this.info(qname, parsed, 'public', parts.base, subLabels, tld, parts.tldStatus);
-  }
-
-  /** Number of trailing labels forming the longest suffix found in `set` (0 = none). */
-  private matchSuffix(labels: readonly string[], set: ReadonlySet<string>): number {
-    if (set.size === 0) return 0;
-    const n = labels.length;
-    let suffix = '';
-    let best = 0;
-    for (let k = 1; k <= Math.min(n, MAX_SUFFIX_LABELS); k++) {
-      suffix = k === 1 ? (labels[n - 1] ?? '') : `${labels[n - k] ?? ''}.${suffix}`;
-      if (set.has(suffix)) best = k;
-    }
-    return best;
   }
 
   private info(
@@ -188,6 +177,34 @@ export class NameAnalyzer {
       if (this.domains.isIcannTld(sub[i] ?? '')) return 'embedded-fqdn';
     }
     return 'free';
+  }
+}
+
+/** Zone suffixes (trusted encoders, internal zones, search domains), matched against a name's trailing labels. */
+class ZoneSet {
+  private readonly zones: ReadonlySet<string>;
+  /** Every zone and each of its trailing parts ("org", "example.org", ...): a suffix outside it ends the search. */
+  private readonly tails = new Set<string>();
+
+  constructor(zones: readonly string[]) {
+    this.zones = new Set(zones);
+    for (const zone of zones) {
+      const parts = zone.split('.');
+      for (let k = 1; k <= parts.length; k++) this.tails.add(parts.slice(-k).join('.'));
+    }
+  }
+
+  /** Number of trailing labels forming the longest zone found (0 = none). */
+  match(labels: readonly string[]): number {
+    const n = labels.length;
+    let suffix = '';
+    let best = 0;
+    for (let k = 1; k <= Math.min(n, MAX_SUFFIX_LABELS); k++) {
+      suffix = k === 1 ? (labels[n - 1] ?? '') : `${labels[n - k] ?? ''}.${suffix}`;
+      if (!this.tails.has(suffix)) break;
+      if (this.zones.has(suffix)) best = k;
+    }
+    return best;
   }
 }
 

@@ -85,6 +85,28 @@ describe('lexicalFeatures', () => {
     assert.ok(english.bigramBits < random.bigramBits);
   });
 
+  it('computes entropy exactly as a Map of counts summed in first-seen order, call after call', () => {
+    const reference = (data: string): number => {
+      const counts = new Map<number, number>();
+      for (let i = 0; i < data.length; i++)
+        counts.set(data.charCodeAt(i), (counts.get(data.charCodeAt(i)) ?? 0) + 1);
+      let h = 0;
+      for (const k of counts.values()) h -= (k / data.length) * Math.log2(k / data.length);
+      return h;
+    };
+    const rng = prng(11);
+    const labels = [
+      'aaaa',
+      'j\u00e4ger\u0101',
+      'x',
+      randomString(rng, BASE32, 52),
+      randomString(rng, ALNUM, 63),
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const label of labels) assert.equal(lexicalFeatures([label]).entropy, reference(label), label);
+    }
+  });
+
   it('leaves service labels out of the data', () => {
     assert.ok(isServiceLabel('_dmarc'));
     assert.ok(isServiceLabel('_'));

@@ -123,6 +123,33 @@ describe('NameAnalyzer', () => {
     assert.equal(analyzer.analyze('x.bucket.s3.amazonaws.com').tldStatus, 'private');
   });
 
+  it('matches the longest zone suffix, also when a shorter part of it is no zone', () => {
+    const nested = new NameAnalyzer({
+      trustedEncoders: [],
+      internalZones: ['b.internal.example'],
+      searchDomains: ['corp.example.com', 'eu.corp.example.com'],
+    });
+    assert.equal(nested.analyze('api.openai.com.eu.corp.example.com').kind, 'search-expansion');
+    assert.equal(nested.analyze('x.b.internal.example').kind, 'internal');
+    assert.equal(nested.analyze('x.internal.example').kind, 'unknown-tld');
+  });
+
+  it('gives the same answer for a name whether it was cached or not', () => {
+    const names = [
+      'www.example.org',
+      'x.bucket.s3.amazonaws.com',
+      'a.www.ck',
+      'api.openai.com.corp.example.com',
+    ];
+    const fresh = names.map((n) =>
+      new NameAnalyzer({ trustedEncoders: [], internalZones: [], searchDomains: [] }).analyze(n),
+    );
+    const shared = new NameAnalyzer({ trustedEncoders: [], internalZones: [], searchDomains: [] });
+    for (let round = 0; round < 3; round++) {
+      names.forEach((n, i) => assert.deepEqual(shared.analyze(n), fresh[i], n));
+    }
+  });
+
   it('takes the registrable domain from the clean tail when labels carry raw bytes', () => {
     const info = analyzer.analyze('0a\\200\\201bc.t1.example.org');
     assert.equal(info.base, 'example.org');
