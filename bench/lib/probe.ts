@@ -1,28 +1,15 @@
 // Readiness probe: one UDP query at a time until the server answers, bounded in time.
-import { createSocket } from 'node:dgram';
 import dnsPacket from 'dns-packet';
+import { udpExchange } from '../../test/helpers/udp-query.js';
 
-export function queryOnce(port: number, name: string, waitMs: number): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const socket = createSocket('udp4');
-    const timer = setTimeout(() => {
-      socket.close();
-      resolve(null);
-    }, waitMs);
-    socket.on('error', () => undefined);
-    socket.on('message', (msg) => {
-      clearTimeout(timer);
-      socket.close();
-      resolve(msg);
-    });
-    const query = dnsPacket.encode({
-      type: 'query',
-      id: 4242,
-      flags: dnsPacket.RECURSION_DESIRED,
-      questions: [{ name, type: 'A' }],
-    });
-    socket.send(query, port, '127.0.0.1');
+function queryOnce(port: number, name: string, waitMs: number): Promise<Buffer | null> {
+  const query = dnsPacket.encode({
+    type: 'query',
+    id: 4242,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ name, type: 'A' }],
   });
+  return udpExchange(port, query, waitMs);
 }
 
 /** Resolves once `port` answers a query for `name`; `check` may throw to abort (e.g. the process died). */

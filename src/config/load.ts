@@ -1,6 +1,6 @@
 // Load the config: YAML file or the embedded default -> zod -> CLI overrides -> frozen LoadedConfig.
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DnswardError } from '../errors.js';
 import { DEFAULT_CONFIG_YAML } from './default-config.js';
@@ -21,6 +21,11 @@ export interface LoadedConfig {
   readonly baseDir: string;
   /** Upstreams actually used when `upstreams.default` is empty. */
   readonly defaultUpstreams: readonly HostPort[];
+}
+
+/** Where a group's allowlist file is: relative paths resolve against the config file's directory. */
+export function allowlistPath(loaded: LoadedConfig, file: string): string {
+  return isAbsolute(file) ? file : resolve(loaded.baseDir, file);
 }
 
 /** Flags of `dnsward serve` and friends that override the file. */

@@ -1,9 +1,9 @@
 // `dnsward allowlist check`: lint every group's allowlists beyond what the schema enforces — tier caps,
 // duplicates, shadowed entries, wildcards on public suffixes and multi-tenant platforms, expiry, and
 // placeholder justifications. Errors fail the check; warnings are for the quarterly review.
-import { isAbsolute, relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import { parse } from 'tldts';
-import type { LoadedConfig } from '../config/load.js';
+import { allowlistPath, type LoadedConfig } from '../config/load.js';
 import { TIER_CAPS } from '../config/sections/groups.js';
 import { DnswardError } from '../errors.js';
 import { loadAllowlistFile, type AllowlistEntry } from './allowlist-file.js';
@@ -135,7 +135,7 @@ export function lintAllowlists(
     const located: Located[] = [];
     let lastFile = loaded.file === null ? '(embedded default)' : displayPath(loaded.file);
     for (const file of group.allowlists) {
-      const path = isAbsolute(file) ? file : resolve(loaded.baseDir, file);
+      const path = allowlistPath(loaded, file);
       const display = displayPath(path);
       lastFile = display;
       try {

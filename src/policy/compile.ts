@@ -1,7 +1,7 @@
 // Compile config + allowlist files into an immutable Policy; every validation problem is collected first.
 import { createHash } from 'node:crypto';
-import { isAbsolute, relative, resolve } from 'node:path';
-import type { LoadedConfig } from '../config/load.js';
+import { relative } from 'node:path';
+import { allowlistPath, type LoadedConfig } from '../config/load.js';
 import { implicitGroup, TIER_CAPS, type GroupConfig } from '../config/sections/groups.js';
 import { qtypeCode } from '../dns/codes.js';
 import { DnswardError } from '../errors.js';
@@ -86,7 +86,7 @@ function compileGroup(
   const seen = new Map<string, AllowlistEntry>();
   let lastFile = configName(loaded);
   for (const file of group.allowlists) {
-    const path = isAbsolute(file) ? file : resolve(loaded.baseDir, file);
+    const path = allowlistPath(loaded, file);
     const display = displayPath(path);
     lastFile = display;
     try {

@@ -3,7 +3,7 @@
 // events into one reload, and re-targets itself after each reload as the set of files changes.
 import { readFileSync, realpathSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import type { LoadedConfig } from '../config/load.js';
+import { allowlistPath, type LoadedConfig } from '../config/load.js';
 
 export interface WatchLog {
   warn(obj: object, msg: string): void;
@@ -27,7 +27,7 @@ export function policyFiles(loaded: LoadedConfig): string[] {
   const files = new Set<string>();
   if (loaded.file !== null) files.add(loaded.file);
   for (const group of loaded.config.groups) {
-    for (const file of group.allowlists) files.add(isAbsolute(file) ? file : resolve(loaded.baseDir, file));
+    for (const file of group.allowlists) files.add(allowlistPath(loaded, file));
   }
   return [...files];
 }

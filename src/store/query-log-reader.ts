@@ -7,7 +7,7 @@ export interface QueryFilter {
   readonly agent?: string | undefined;
   /** Exact name, or "*.suffix" for a name and everything below it. */
   readonly name?: string | undefined;
-  readonly decision?: string | undefined;
+  /** Any of these decisions. */
   readonly decisions?: readonly string[] | undefined;
   readonly group?: string | undefined;
   readonly sinceMs?: number | undefined;
@@ -16,8 +16,6 @@ export interface QueryFilter {
 }
 
 interface SegmentRow {
-  readonly id: number;
-  readonly first_ts: number;
   readonly last_ts: number;
   readonly rows: string;
 }
@@ -66,7 +64,7 @@ function segments(db: Db, filter: QueryFilter, order: 'ASC' | 'DESC'): IterableI
     where.push('id IN (SELECT segment_id FROM query_log_segment_agents WHERE agent_id = ?)');
     params.push(filter.agent);
   }
-  const sql = `SELECT id, first_ts, last_ts, rows FROM query_log_segments
+  const sql = `SELECT last_ts, rows FROM query_log_segments
     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order === 'DESC' ? 'last_ts DESC, id DESC' : 'id'}`;
   return db.prepare(sql).iterate(...params) as IterableIterator<SegmentRow>;
 }
@@ -77,7 +75,6 @@ function decodeMatching(segment: SegmentRow, filter: QueryFilter): QueryEvent[] 
   const out: QueryEvent[] = [];
   for (const e of decodeRows(segment.rows)) {
     if (filter.agent !== undefined && e.agentId !== filter.agent) continue;
-    if (filter.decision !== undefined && e.decision !== filter.decision) continue;
     if (filter.decisions !== undefined && !filter.decisions.includes(e.decision)) continue;
     if (filter.group !== undefined && e.group !== filter.group) continue;
     if (filter.sinceMs !== undefined && e.ts < filter.sinceMs) continue;

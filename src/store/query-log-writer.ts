@@ -14,7 +14,7 @@ export class QueryLogWriter implements EventConsumer {
   lagMs = 0;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly retentionMs: number,
   ) {
     const insertSegment = db.prepare(

@@ -53,7 +53,7 @@ export function registerQueries(program: Command): void {
         const events = findQueries(db, {
           agent: options.agent,
           name: options.name,
-          decision: options.decision,
+          decisions: options.decision === undefined ? undefined : [options.decision],
           group: options.group,
           sinceMs: options.since === undefined ? undefined : parseTime('--since', options.since, Date.now()),
           untilMs: options.until === undefined ? undefined : parseTime('--until', options.until, Date.now()),

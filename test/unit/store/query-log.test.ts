@@ -145,7 +145,7 @@ describe('query log segments', () => {
         .filter(
           ({ e }) =>
             (f.agent === undefined || e.agentId === f.agent) &&
-            (f.decision === undefined || e.decision === f.decision) &&
+            (f.decisions === undefined || f.decisions.includes(e.decision)) &&
             (f.group === undefined || e.group === f.group) &&
             (f.sinceMs === undefined || e.ts >= f.sinceMs) &&
             (f.untilMs === undefined || e.ts <= f.untilMs) &&
@@ -160,7 +160,7 @@ describe('query log segments', () => {
       { limit: 5000 },
       { agent: 'agent-2', limit: 25 },
       { name: '*.sub.example.org', limit: 60 },
-      { decision: 'deny', group: 'ops', limit: 10 },
+      { decisions: ['deny'], group: 'ops', limit: 10 },
       { sinceMs: T0 + 10_000, untilMs: T0 + 20_000, limit: 100 },
       { agent: 'agent-1', sinceMs: T0 + 30_000 },
     ];
