@@ -2,6 +2,8 @@
 # The real tools the tests drive: dig/kdig clients, an unbound upstream, tshark and tcpdump for captures,
 # iodine and dns2tcp tunnels for detection tests, docker-compose to validate the compose file.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/ensure-node.sh
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive

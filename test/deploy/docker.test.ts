@@ -119,10 +119,10 @@ function imageEnv(): Record<string, string> {
 }
 
 describe('deploy/Dockerfile', () => {
-  it('is multi-stage: a build stage with a compiler toolchain, then node:20-bookworm-slim', () => {
+  it('is multi-stage: a build stage with a compiler toolchain, then node:24-bookworm-slim', () => {
     const froms = instructions.filter((i) => i.keyword === 'FROM');
     assert.ok(froms.length >= 2, 'expected a build stage and a runtime stage');
-    assert.match(dockerfileText, /^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+    assert.match(dockerfileText, /^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
     const build = instructions.slice(0, instructions.indexOf(runtime[0] as Instruction));
     const runs = build.filter((i) => i.keyword === 'RUN').map((i) => i.args);
     assert.ok(

