@@ -1,10 +1,10 @@
 // The detection stage behind the event queue: engine per batch, one SQLite transaction per batch of alert changes.
 import type { DetectionConfig } from '../config/sections/detection.js';
-import type { EventConsumer } from '../events/event-consumer.js';
+import type { EventConsumer } from '../model/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
 import { AlertRepository, type AlertWrite, type StoredAlert } from '../store/alert-repository.js';
 import type { Db } from '../store/database.js';
-import type { AlertState } from './dedupe.js';
+import type { AlertState } from '../model/alert.js';
 import { DetectionEngine } from './engine.js';
 
 /** The slice of a pino logger this stage uses. */

@@ -1,42 +1,7 @@
 // Dedupe: findings -> one alert per (agent, base domain, rule) within the suppression window, with escalation and mutes.
-import type { AlertStatus, Exposure, Severity } from '../model/alert.js';
+import type { AlertState, Mute, Severity } from '../model/alert.js';
 import { severityRank } from '../model/alert.js';
-import { Lru } from './lru.js';
-
-/** A mute written by `dnsward alerts mute`: matches by base domain (or a parent of it) and/or agent. */
-export interface Mute {
-  readonly domain: string | null;
-  readonly agentId: string | null;
-  readonly reason: string;
-  /** Epoch ms, or null = until removed. */
-  readonly untilMs: number | null;
-}
-
-/** The engine's working copy of an alert; times in epoch ms (the model Alert uses ISO strings). */
-export interface AlertState {
-  /** Deterministic id within this engine: creation order (replay prints it). */
-  readonly localId: number;
-  /** Row id once the repository stored it. */
-  dbId: number | null;
-  readonly rule: string;
-  severity: Severity;
-  readonly agentId: string;
-  group: string;
-  clientIp: string;
-  readonly baseDomain: string;
-  readonly firstSeenMs: number;
-  lastSeenMs: number;
-  count: number;
-  score: number;
-  exposure: Exposure;
-  bytesLeaked: number;
-  bytesAttempted: number;
-  samples: string[];
-  features: Record<string, number | string | boolean>;
-  status: AlertStatus;
-  statusReason: string | null;
-  mutedUntilMs: number | null;
-}
+import { Lru } from '../lib/lru.js';
 
 /** One rule hit with its context, as the engine hands it to the book. */
 export interface Observation {

@@ -1,7 +1,8 @@
 // The detection engine: name analysis -> windows -> detectors -> dedupe. Pure: time is the events' own ts.
 import type { DetectionConfig } from '../config/sections/detection.js';
 import type { QueryEvent } from '../model/query-event.js';
-import { AlertBook, type AlertState, type Mute, type Observation } from './dedupe.js';
+import type { AlertState, Mute } from '../model/alert.js';
+import { AlertBook, type Observation } from './dedupe.js';
 import type { DetectionContext, RuleHit, Rules } from './detector.js';
 import { isServiceLabel, lexicalFeatures, type LexicalFeatures } from './features.js';
 import { NameAnalyzer, type NameInfo } from './name-info.js';

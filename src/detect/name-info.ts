@@ -1,8 +1,8 @@
 // Classifies a query name: registrable domain, the subdomain left of it, and the namespace it lives in.
-import { BaseDomainResolver, type TldStatus } from './base-domain.js';
-import { Lru } from './lru.js';
+import { BaseDomainResolver, type TldStatus } from '../lib/base-domain.js';
+import { Lru } from '../lib/lru.js';
 import { isLdhCode, parseName, type ParsedName } from './name.js';
-import { SeenFilter } from './seen-filter.js';
+import { SeenFilter } from '../lib/seen-filter.js';
 
 /**
  * - public: an ordinary name under a real TLD; every rule applies.

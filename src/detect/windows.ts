@@ -1,6 +1,6 @@
 // Sliding aggregates per (agent, base domain), per agent, and per base domain fleet-wide; all bounded.
-import { hash53 } from './hash.js';
-import { Lru } from './lru.js';
+import { hash53 } from '../lib/hash.js';
+import { Lru } from '../lib/lru.js';
 import { SlidingWindow } from './sliding-window.js';
 
 export const MINUTE_MS = 60_000;

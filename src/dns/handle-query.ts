@@ -7,7 +7,7 @@ import type { GroupPolicy } from '../policy/group-policy.js';
 import type { Guard } from '../policy/guard.js';
 import { answerForClient } from './answer-wire.js';
 import { cacheKey, toCachedAnswer, type AnswerCache, type CachedAnswer } from './cache.js';
-import { CLASS_IN, qtypeName, RCODE, rcodeName } from './codes.js';
+import { CLASS_IN, qtypeName, RCODE, rcodeName } from '../lib/dns-codes.js';
 import type { PolicyHolder } from './policy-holder.js';
 import type { RebindingGuard } from './rebinding-guard.js';
 import { headerOnly, type ResponseBuilder } from './responses.js';

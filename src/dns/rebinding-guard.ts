@@ -1,9 +1,9 @@
 // DNS rebinding guard: public names must not resolve to private, loopback, link-local or unique-local
 // addresses (an attacker's name pointed at 127.0.0.1 or 10.x reaches internal services from the agent).
 import dnsPacket from 'dns-packet';
-import { NameTrie } from '../policy/name-trie.js';
-import { addressToBigInt, parsePrefix, type Prefix } from '../policy/cidr.js';
-import { QTYPE } from './codes.js';
+import { NameTrie } from '../lib/name-trie.js';
+import { addressToBigInt, parsePrefix, type Prefix } from '../lib/cidr.js';
+import { QTYPE } from '../lib/dns-codes.js';
 import { readUpstreamAnswer, type UpstreamAnswer } from './upstream-answer.js';
 import { skipName } from './wire.js';
 

@@ -1,6 +1,6 @@
 // Synthesized answers, built by patching the client's own query bytes: deny, FORMERR, NOTIMP, SERVFAIL, TC.
 import type { Query } from '../model/query.js';
-import { RCODE } from './codes.js';
+import { RCODE } from '../lib/dns-codes.js';
 import { HEADER_BYTES } from './wire.js';
 
 /** Our EDNS payload size (DNS flag day 2020). */

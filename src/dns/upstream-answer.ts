@@ -1,5 +1,5 @@
 // An upstream answer read once: its rcode, TTL positions (to decrement from cache) and negative TTL; OPT removed.
-import { QTYPE, RCODE } from './codes.js';
+import { QTYPE, RCODE } from '../lib/dns-codes.js';
 import { HEADER_BYTES, readName, skipName } from './wire.js';
 
 export interface UpstreamAnswer {

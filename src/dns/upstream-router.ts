@@ -2,8 +2,8 @@
 import { isIPv6 } from 'node:net';
 import type { HostPort } from '../config/host-port.js';
 import type { Query } from '../model/query.js';
-import { NameTrie } from '../policy/name-trie.js';
-import { RCODE } from './codes.js';
+import { NameTrie } from '../lib/name-trie.js';
+import { RCODE } from '../lib/dns-codes.js';
 import { UdpSocketPool } from './udp-socket-pool.js';
 import { Upstream, UpstreamError, type UpstreamTimeouts } from './upstream.js';
 import type { UpstreamAnswer } from './upstream-answer.js';

@@ -1,5 +1,5 @@
 // Wire-level reading of queries and responses: the narrow fast path beside dns-packet, for the common case.
-import { CLASS_IN, OPCODE_QUERY, QTYPE } from './codes.js';
+import { CLASS_IN, OPCODE_QUERY, QTYPE } from '../lib/dns-codes.js';
 import type { Query } from '../model/query.js';
 
 export const HEADER_BYTES = 12;

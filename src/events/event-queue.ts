@@ -1,6 +1,6 @@
 // Bounded hand-off from the answer path to the consumers: offer() never blocks; overflow is counted, never silent.
 import type { QueryEvent } from '../model/query-event.js';
-import type { EventConsumer } from './event-consumer.js';
+import type { EventConsumer } from '../model/event-consumer.js';
 
 export interface EventQueueOptions {
   /** Events held here plus those handed to consumers and not yet processed (a stage thread's backlog). */

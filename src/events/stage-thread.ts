@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { StoreConfig } from '../config/sections/store.js';
-import type { AlertState } from '../detect/dedupe.js';
+import type { AlertState } from '../model/alert.js';
 import type { Logger } from '../log/logger.js';
 import type { QueryEvent } from '../model/query-event.js';
 import { encodeRows } from '../store/query-log-row.js';

@@ -3,7 +3,7 @@
 import type { DetectionConfig } from '../config/sections/detection.js';
 import type { StoreConfig } from '../config/sections/store.js';
 import { createDetectionConsumer } from '../detect/consumer.js';
-import type { AlertState } from '../detect/dedupe.js';
+import type { AlertState } from '../model/alert.js';
 import type { Logger } from '../log/logger.js';
 import type { QueryEvent } from '../model/query-event.js';
 import { AllowlistHitRecorder } from '../store/allowlist-hits.js';
@@ -11,7 +11,7 @@ import type { Db } from '../store/database.js';
 import { NdjsonSink } from '../store/ndjson-sink.js';
 import { encodeRows } from '../store/query-log-row.js';
 import { QueryLogWriter } from '../store/query-log-writer.js';
-import type { EventConsumer } from './event-consumer.js';
+import type { EventConsumer } from '../model/event-consumer.js';
 
 export interface StageSettings {
   readonly store: StoreConfig;

@@ -2,7 +2,7 @@
 // strings the events already carry (decision, rcode, qtype, group, rule id, upstream), never on qnames or
 // client addresses, and no string is built per query.
 import type { Registry } from 'prom-client';
-import type { EventConsumer } from '../events/event-consumer.js';
+import type { EventConsumer } from '../model/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
 import { BatchCounter, BatchHistogram, type CounterSeries, type HistogramSeries } from './batch-metrics.js';
 

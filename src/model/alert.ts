@@ -60,3 +60,61 @@ export interface AlertSnapshot {
   readonly features: Readonly<Record<string, number | string | boolean>>;
   readonly status: AlertStatus;
 }
+
+/** The alert in the JSON shape scripts rely on (DESIGN.md "Interfaces"). */
+export function alertJson(alert: AlertSnapshot, id: number): Alert {
+  return {
+    id,
+    rule: alert.rule,
+    severity: alert.severity,
+    agentId: alert.agentId,
+    group: alert.group,
+    clientIp: alert.clientIp,
+    baseDomain: alert.baseDomain,
+    firstSeen: new Date(alert.firstSeenMs).toISOString(),
+    lastSeen: new Date(alert.lastSeenMs).toISOString(),
+    count: alert.count,
+    score: alert.score,
+    exposure: alert.exposure,
+    bytesLeaked: alert.bytesLeaked,
+    bytesAttempted: alert.bytesAttempted,
+    samples: [...alert.samples],
+    features: { ...alert.features },
+    status: alert.status,
+  };
+}
+
+/** A mute written by `dnsward alerts mute`: matches by base domain (or a parent of it) and/or agent. */
+export interface Mute {
+  readonly domain: string | null;
+  readonly agentId: string | null;
+  readonly reason: string;
+  /** Epoch ms, or null = until removed. */
+  readonly untilMs: number | null;
+}
+
+/** The engine's working copy of an alert; times in epoch ms (the model Alert uses ISO strings). */
+export interface AlertState {
+  /** Deterministic id within this engine: creation order (replay prints it). */
+  readonly localId: number;
+  /** Row id once the repository stored it. */
+  dbId: number | null;
+  readonly rule: string;
+  severity: Severity;
+  readonly agentId: string;
+  group: string;
+  clientIp: string;
+  readonly baseDomain: string;
+  readonly firstSeenMs: number;
+  lastSeenMs: number;
+  count: number;
+  score: number;
+  exposure: Exposure;
+  bytesLeaked: number;
+  bytesAttempted: number;
+  samples: string[];
+  features: Record<string, number | string | boolean>;
+  status: AlertStatus;
+  statusReason: string | null;
+  mutedUntilMs: number | null;
+}

@@ -2,7 +2,7 @@
 // DNS over TLS (TCP 853), TLS ClientHellos naming a DNS-over-HTTPS service. Capture-only signals, so they
 // are raised here rather than by the engine (which sees only what reached dnsward).
 import type { Severity } from '../model/alert.js';
-import { isDohResolver } from '../policy/doh-resolvers.js';
+import { isDohResolver } from '../lib/doh-resolvers.js';
 
 export type BypassRule = 'external-resolver' | 'dot-bypass' | 'doh-sni';
 

@@ -3,7 +3,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { HostPort } from '../config/host-port.js';
-import { rcodeName } from '../dns/codes.js';
+import { rcodeName } from '../lib/dns-codes.js';
 import { DnswardError } from '../errors.js';
 import { pairDns } from './dns-pairing.js';
 import { readCapture } from './read-capture.js';

@@ -1,10 +1,10 @@
 // Replay captures through the server's own identity -> guard/policy -> detection code, on capture time.
 import { basename } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
-import { qtypeName, rcodeName } from '../dns/codes.js';
+import { qtypeName, rcodeName } from '../lib/dns-codes.js';
 import { parseQuery } from '../dns/wire.js';
-import { alertJson } from '../detect/alert-json.js';
-import type { AlertState } from '../detect/dedupe.js';
+import { alertJson } from '../model/alert.js';
+import type { AlertState } from '../model/alert.js';
 import { DetectionEngine } from '../detect/engine.js';
 import type { Alert, Severity } from '../model/alert.js';
 import { severityRank } from '../model/alert.js';

@@ -7,7 +7,7 @@ import { allowlistPath, type LoadedConfig } from '../config/load.js';
 import { TIER_CAPS } from '../config/sections/groups.js';
 import { DnswardError } from '../errors.js';
 import { loadAllowlistFile, type AllowlistEntry } from './allowlist-file.js';
-import { isDohResolver } from './doh-resolvers.js';
+import { isDohResolver } from '../lib/doh-resolvers.js';
 
 export type LintSeverity = 'error' | 'warning';
 

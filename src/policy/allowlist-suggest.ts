@@ -5,7 +5,7 @@
 import { parse } from 'tldts';
 import type { ObservedName } from '../store/allowlist-hits.js';
 import { wildcardRisk } from './allowlist-lint.js';
-import { isDohResolver } from './doh-resolvers.js';
+import { isDohResolver } from '../lib/doh-resolvers.js';
 
 export interface SuggestOptions {
   /** Distinct subdomains of one registrable domain from which a wildcard is proposed. */

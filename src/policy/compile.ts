@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
 import { allowlistPath, type LoadedConfig } from '../config/load.js';
 import { implicitGroup, TIER_CAPS, type GroupConfig } from '../config/sections/groups.js';
-import { qtypeCode } from '../dns/codes.js';
+import { qtypeCode } from '../lib/dns-codes.js';
 import { DnswardError } from '../errors.js';
 import type { Agent } from '../model/agent.js';
 import type { Decision } from '../model/decision.js';
@@ -11,7 +11,7 @@ import { loadAllowlistFile, type AllowlistEntry } from './allowlist-file.js';
 import { DEFAULT_QTYPES } from './default-qtypes.js';
 import { GroupPolicy } from './group-policy.js';
 import { IdentityTable, type IdentityRule } from './identity.js';
-import { NameTrie } from './name-trie.js';
+import { NameTrie } from '../lib/name-trie.js';
 
 export interface Policy {
   /** Content hash of config + allowlists: changes when the rules change. */

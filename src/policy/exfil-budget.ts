@@ -1,6 +1,6 @@
 // Exfiltration budget per (agent, base domain): new unique subdomains and their bytes per window, even on
 // allowlisted wildcards. Names seen before the budget ran out keep resolving; new ones are denied.
-import { Lru } from '../detect/lru.js';
+import { Lru } from '../lib/lru.js';
 
 export interface BudgetLimit {
   readonly window: number;

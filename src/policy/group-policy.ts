@@ -3,9 +3,9 @@ import type { GroupConfig } from '../config/sections/groups.js';
 import type { Tier } from '../model/agent.js';
 import type { Decision, DenyRcode } from '../model/decision.js';
 import type { AllowlistEntry } from './allowlist-file.js';
-import { isDohResolver } from './doh-resolvers.js';
+import { isDohResolver } from '../lib/doh-resolvers.js';
 import { isStrictHostname } from './hostname.js';
-import type { NameTrie } from './name-trie.js';
+import type { NameTrie } from '../lib/name-trie.js';
 
 export interface CompiledRules {
   readonly qtypes: ReadonlySet<number>;

@@ -1,6 +1,6 @@
 // Guard: the stateful limits around policy — rate limits per agent and per (agent, base domain), and
 // exfiltration budgets that bound what even an allowlisted wildcard can carry.
-import { BaseDomainResolver } from '../detect/base-domain.js';
+import { BaseDomainResolver } from '../lib/base-domain.js';
 import type { Agent } from '../model/agent.js';
 import type { Decision } from '../model/decision.js';
 import { ExfilBudgets } from './exfil-budget.js';

@@ -1,6 +1,6 @@
 // Identity: client address -> Agent through CIDR rules, most specific prefix wins; unknown -> default group.
 import type { Agent, Tier } from '../model/agent.js';
-import { addressToBigInt, mask, parsePrefix, type Family } from './cidr.js';
+import { addressToBigInt, mask, parsePrefix, type Family } from '../lib/cidr.js';
 
 export interface IdentityRule {
   readonly cidr: string;

@@ -1,5 +1,5 @@
 // The quarantines in force, as the answer path reads them: one Map lookup per query by agent id.
-import type { Quarantine } from '../store/quarantine-repository.js';
+import type { Quarantine } from '../model/quarantine.js';
 
 export class QuarantineBook {
   private byAgent = new Map<string, readonly Quarantine[]>();

@@ -1,6 +1,6 @@
 // Quarantine keeper: turns alerts into quarantines (per group: onSeverity, scope, duration), persists them,
 // reports each as an alert of its own, and keeps the answer path's QuarantineBook in step with the database.
-import type { AlertState } from '../detect/dedupe.js';
+import type { AlertState } from '../model/alert.js';
 import { severityRank } from '../model/alert.js';
 import type { AlertRepository } from '../store/alert-repository.js';
 import type { QuarantineRepository } from '../store/quarantine-repository.js';

@@ -1,5 +1,5 @@
 // Token buckets keyed by agent (or agent + base domain), in a bounded LRU so a spoofed-source flood cannot grow memory.
-import { Lru } from '../detect/lru.js';
+import { Lru } from '../lib/lru.js';
 
 export interface BucketLimit {
   readonly qps: number;

@@ -1,6 +1,6 @@
 // Allowlist lifecycle data: per-entry hit counts and last-hit times (aggregated per event batch, one upsert
 // per entry hit in the batch), and the reads `dnsward allowlist stale|suggest` make.
-import type { EventConsumer } from '../events/event-consumer.js';
+import type { EventConsumer } from '../model/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
 import type { Db } from './database.js';
 import { scanQueries } from './query-log-reader.js';

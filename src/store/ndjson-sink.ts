@@ -2,9 +2,9 @@
 // The field set is a contract, documented in README "Logs for SIEMs": every line has "event" ("query" or
 // "alert") and "schema"; fields are only ever added. Lines go through pino's asynchronous destination.
 import { pino } from 'pino';
-import type { EventConsumer } from '../events/event-consumer.js';
+import type { EventConsumer } from '../model/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
-import { alertJson, type AlertSnapshot } from '../detect/alert-json.js';
+import { alertJson, type AlertSnapshot } from '../model/alert.js';
 
 /** Bumped only if a field changes meaning or is removed (never so far). */
 export const NDJSON_SCHEMA = 1;

@@ -1,19 +1,6 @@
 // Quarantine rows: created by the server when an alert fires, listed and released by the CLI.
+import type { NewQuarantine, Quarantine } from '../model/quarantine.js';
 import type { Db } from './database.js';
-
-export interface Quarantine {
-  readonly id: number;
-  readonly agentId: string;
-  readonly group: string;
-  readonly scope: 'agent' | 'domain';
-  /** Null for scope "agent". */
-  readonly baseDomain: string | null;
-  readonly createdAt: number;
-  readonly until: number;
-  readonly reason: string;
-  readonly alertId: number | null;
-  readonly releasedAt: number | null;
-}
 
 interface Row {
   id: number;
@@ -27,8 +14,6 @@ interface Row {
   alert_id: number | null;
   released_at: number | null;
 }
-
-export type NewQuarantine = Omit<Quarantine, 'id' | 'releasedAt'>;
 
 export class QuarantineRepository {
   constructor(private readonly db: Db) {}

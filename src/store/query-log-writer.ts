@@ -1,6 +1,6 @@
 // Query-log writer: one SQLite transaction and one segment row per batch of events (AG-404 4.4); drops are
 // recorded too. Column order is the `queries` view's (migrations/009-query-log-segments.sql).
-import type { EventConsumer } from '../events/event-consumer.js';
+import type { EventConsumer } from '../model/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
 import type { Db } from './database.js';
 import { encodeRows } from './query-log-row.js';

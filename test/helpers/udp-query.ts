@@ -1,7 +1,7 @@
 // Send one DNS query over UDP from a chosen loopback source address and read the reply (null on timeout).
 import { createSocket } from 'node:dgram';
 import dnsPacket from 'dns-packet';
-import { rcodeName } from '../../src/dns/codes.js';
+import { rcodeName } from '../../src/lib/dns-codes.js';
 
 export interface UdpQueryOptions {
   readonly source?: string;

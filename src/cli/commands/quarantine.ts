@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { DnswardError } from '../../errors.js';
 import { openDatabase } from '../../store/database.js';
-import { QuarantineRepository, type Quarantine } from '../../store/quarantine-repository.js';
+import type { Quarantine } from '../../model/quarantine.js';
+import { QuarantineRepository } from '../../store/quarantine-repository.js';
 import { formatRows, selectFormat } from '../output.js';
 
 const COLUMNS = ['id', 'agentId', 'group', 'scope', 'baseDomain', 'createdAt', 'until', 'status', 'reason'];

@@ -1,8 +1,8 @@
 // groups and identity: which clients form which agent group, and each group's policy.
 import { z } from 'zod';
-import { qtypeCode } from '../../dns/codes.js';
+import { qtypeCode } from '../../lib/dns-codes.js';
 import type { Tier } from '../../model/agent.js';
-import { parsePrefix } from '../../policy/cidr.js';
+import { parsePrefix } from '../../lib/cidr.js';
 import { duration } from './common.js';
 
 export const TIER_CAPS = { 1: 0, 2: 5, 3: 50, 4: 200 } as const;

@@ -1,5 +1,5 @@
 // doh-bypass: resolving a public DNS-over-HTTPS/TLS resolver is an attempt to leave dnsward's view.
-import { isDohResolver } from '../../policy/doh-resolvers.js';
+import { isDohResolver } from '../../lib/doh-resolvers.js';
 import type { Detector } from '../detector.js';
 
 export const dohBypass: Detector = {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'tldts';
-import { BaseDomainResolver } from '../../../src/detect/base-domain.js';
+import { BaseDomainResolver } from '../../../src/lib/base-domain.js';
 
 /** What tldts itself says, with the resolver's options. */
 function expected(host: string): { base: string; publicSuffix: string; tldStatus: string } {

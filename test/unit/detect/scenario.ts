@@ -1,6 +1,6 @@
 // Test helpers: QueryEvents and deterministic traffic scenarios (seeded PRNG; example.org-style names).
 import { detectionSection, type DetectionConfigInput } from '../../../src/config/sections/detection.js';
-import type { AlertState } from '../../../src/detect/dedupe.js';
+import type { AlertState } from '../../../src/model/alert.js';
 import { DetectionEngine } from '../../../src/detect/engine.js';
 import type { Severity } from '../../../src/model/alert.js';
 import { severityRank } from '../../../src/model/alert.js';

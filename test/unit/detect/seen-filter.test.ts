@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SeenFilter } from '../../../src/detect/seen-filter.js';
+import { SeenFilter } from '../../../src/lib/seen-filter.js';
 
 describe('SeenFilter', () => {
   it('reports a string as seen from its second sighting on', () => {

@@ -1,8 +1,8 @@
 // Bounded building blocks: sliding windows, the LRU, the 53-bit hash.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hash53 } from '../../../src/detect/hash.js';
-import { Lru } from '../../../src/detect/lru.js';
+import { hash53 } from '../../../src/lib/hash.js';
+import { Lru } from '../../../src/lib/lru.js';
 import { SlidingWindow } from '../../../src/detect/sliding-window.js';
 import { WindowStore } from '../../../src/detect/windows.js';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
-import { qtypeName } from '../../../src/dns/codes.js';
+import { qtypeName } from '../../../src/lib/dns-codes.js';
 import { parseQuery, readName } from '../../../src/dns/wire.js';
 
 /** Deterministic PRNG (mulberry32) so failures reproduce. */

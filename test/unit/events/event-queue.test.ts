@@ -2,7 +2,7 @@
 // backlog, every drop reported, close waits for consumers that finish asynchronously.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { EventConsumer } from '../../../src/events/event-consumer.js';
+import type { EventConsumer } from '../../../src/model/event-consumer.js';
 import { EventQueue } from '../../../src/events/event-queue.js';
 import type { QueryEvent } from '../../../src/model/query-event.js';
 import { event, T0 } from '../detect/scenario.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { detectionSection } from '../../../src/config/sections/detection.js';
 import { storeSection } from '../../../src/config/sections/store.js';
-import type { AlertState } from '../../../src/detect/dedupe.js';
+import type { AlertState } from '../../../src/model/alert.js';
 import { Stages } from '../../../src/events/stages.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { openDatabase } from '../../../src/store/database.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NameTrie } from '../../../src/policy/name-trie.js';
+import { NameTrie } from '../../../src/lib/name-trie.js';
 
 describe('NameTrie', () => {
   const trie = new NameTrie<string>();

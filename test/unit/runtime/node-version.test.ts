@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 
 describe('runtime', () => {
   it('is the Node.js major that package.json engines asks for, or newer', () => {
-    const engines = (JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } }).engines.node;
+    const engines = (JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } })
+      .engines.node;
     const minimum = Number(/>=\s*(\d+)/.exec(engines)?.[1]);
     assert.ok(minimum >= 24, `engines.node is ${engines}`);
     const major = Number(process.versions.node.split('.')[0]);

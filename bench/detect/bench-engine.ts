@@ -1,9 +1,9 @@
 // Engine throughput in isolation (one core) and memory under a flood of unique names.
 //
-// node --expose-gc --import tsx src/detect/eval/bench-engine.ts [events=1000000]
-import { detectionSection } from '../../config/sections/detection.js';
-import type { QueryEvent } from '../../model/query-event.js';
-import { DetectionEngine } from '../engine.js';
+// node --expose-gc --import tsx bench/detect/bench-engine.ts [events=1000000]
+import { detectionSection } from '../../src/config/sections/detection.js';
+import type { QueryEvent } from '../../src/model/query-event.js';
+import { DetectionEngine } from '../../src/detect/engine.js';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const T0 = Date.UTC(2026, 0, 15);

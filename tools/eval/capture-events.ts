@@ -1,6 +1,6 @@
 // Evaluation helper: turns a pcap/pcapng into QueryEvents via tshark (a stand-in until src/pcap lands).
 import { execFileSync } from 'node:child_process';
-import type { QueryEvent } from '../../model/query-event.js';
+import type { QueryEvent } from '../../src/model/query-event.js';
 
 const QTYPES: Record<number, string> = {
   1: 'A',

@@ -1,14 +1,14 @@
 // Evaluation: runs the labelled fixture captures through the engine and prints a detection table.
 //
-// node --import tsx src/detect/eval/evaluate-captures.ts [../shared/fixtures] [--json]
+// node --import tsx tools/eval/evaluate-captures.ts [../shared/fixtures] [--json]
 // Every query is treated as forwarded, tier 3, agent = client IP (see capture-events.ts).
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { detectionSection } from '../../config/sections/detection.js';
-import { severityRank, type Severity } from '../../model/alert.js';
-import type { QueryEvent } from '../../model/query-event.js';
-import type { AlertState } from '../dedupe.js';
-import { DetectionEngine } from '../engine.js';
+import { detectionSection } from '../../src/config/sections/detection.js';
+import { severityRank, type Severity } from '../../src/model/alert.js';
+import type { QueryEvent } from '../../src/model/query-event.js';
+import type { AlertState } from '../../src/model/alert.js';
+import { DetectionEngine } from '../../src/detect/engine.js';
 import { captureEvents } from './capture-events.js';
 
 interface Labels {

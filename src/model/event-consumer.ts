@@ -1,5 +1,5 @@
 // EventConsumer: a stage behind the event queue (query-log writer, detection engine, metrics).
-import type { QueryEvent } from '../model/query-event.js';
+import type { QueryEvent } from './query-event.js';
 
 export interface EventConsumer {
   /** Called off the answer path with events in arrival order; must not throw. */
