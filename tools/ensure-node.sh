@@ -30,11 +30,14 @@ if [ "$(major "$node_bin")" -lt "$want" ]; then
   exit 1
 fi
 
-# npm ran this under its own runtime; native modules built for another ABI must be rebuilt for the PATH's node,
-# against its own headers (node-gyp can download none here).
-if [ "${npm_node_execpath:-}" ] && [ "$(major "$npm_node_execpath")" -lt "$want" ] && [ -d node_modules ]; then
-  nodedir=""
-  [ -d "$home/include/node" ] && nodedir="$home"
-  echo "ensure-node: rebuilding native modules for $("$node_bin" --version)" >&2
-  npm_config_nodedir="$nodedir" "$node_bin" "$(dirname "$(readlink -f "$(command -v npm)")")/npm-cli.js" rebuild better-sqlite3 >&2
+# Native modules must match the PATH's node. npm may have built them for another ABI: when it ran under an older
+# runtime, or when its config points `nodedir` at another Node's headers (this machine's global npmrc has
+# nodedir=/usr, the system Node's). Rebuild them against the headers that ship beside this node (node-gyp can
+# download none here).
+native="better-sqlite3"
+if [ -d node_modules/better-sqlite3 ] && ! "$node_bin" -e 'require("better-sqlite3")(":memory:")' 2>/dev/null; then
+  nodedir=$(dirname "$(dirname "$(readlink -f "$node_bin")")")
+  [ -f "$nodedir/include/node/node_version.h" ] || nodedir=""
+  echo "ensure-node: rebuilding $native for $("$node_bin" --version)${nodedir:+ against $nodedir}" >&2
+  npm_config_nodedir="$nodedir" "$node_bin" "$(dirname "$(readlink -f "$(command -v npm)")")/npm-cli.js" rebuild $native >&2
 fi
