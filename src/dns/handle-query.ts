@@ -1,18 +1,17 @@
 // THE query pipeline, in order. Deny happens before any cache or upstream touch: the order is the guarantee.
-import type { Agent } from '../model/agent.js';
 import type { Client, Query } from '../model/query.js';
-import type { AnsweredBy, EventDecision, QueryEvent } from '../model/query-event.js';
-import { decideQuery } from '../policy/decide-query.js';
+import { queryEvent, type QueryEvent } from '../model/query-event.js';
+import type { Policy } from '../policy/compile.js';
 import type { GroupPolicy } from '../policy/group-policy.js';
 import type { Guard } from '../policy/guard.js';
 import { answerForClient } from './answer-wire.js';
 import { cacheKey, toCachedAnswer, type AnswerCache, type CachedAnswer } from './cache.js';
-import { CLASS_IN, qtypeName, RCODE, rcodeName } from '../lib/dns-codes.js';
-import type { PolicyHolder } from './policy-holder.js';
+import { qtypeName, RCODE, rcodeName } from '../lib/dns-codes.js';
+import { decideMessage, UNIDENTIFIED, type Decided } from './decide-message.js';
 import type { RebindingGuard } from './rebinding-guard.js';
 import { headerOnly, type ResponseBuilder } from './responses.js';
 import type { UpstreamRouter } from './upstream-router.js';
-import { HEADER_BYTES, parseQuery } from './wire.js';
+import { HEADER_BYTES } from './wire.js';
 
 export type Reply = (response: Buffer, client: Client) => void;
 
@@ -26,7 +25,8 @@ export interface PipelineCounters {
 }
 
 export interface PipelineDeps {
-  readonly policy: PolicyHolder;
+  /** The policy in force: read once per query, so a reload's swap is atomic for it. */
+  readonly policy: { readonly current: Policy };
   readonly guard: Guard;
   readonly cache: AnswerCache;
   readonly router: UpstreamRouter;
@@ -38,20 +38,14 @@ export interface PipelineDeps {
 }
 
 /** One query in flight: what arrived, who asked, and what has been decided so far (one object per query). */
-interface InFlight {
+interface InFlight extends Decided {
   readonly msg: Buffer;
   readonly client: Client;
   readonly reply: Reply;
-  readonly agent: Agent;
   /** performance.now() at arrival, for latencyUs. */
   readonly arrived: number;
   /** Epoch ms at arrival. */
   readonly ts: number;
-  readonly query: Query | null;
-  decision: EventDecision;
-  reason: string;
-  ruleId: string;
-  answeredBy: AnsweredBy;
   upstream: string | null;
 }
 
@@ -64,62 +58,50 @@ export class QueryPipeline {
   handle(msg: Buffer, client: Client, reply: Reply): void {
     const arrived = performance.now();
     const ts = Date.now();
-    // 1. decode: the narrow wire reader; unreadable headers are dropped, bad questions get FORMERR
-    const parsed = parseQuery(msg);
-    const policy = this.deps.policy.current;
-    if (parsed.kind === 'drop') {
-      this.counters.dropped++;
-      return;
-    }
-    // 2. identify: client address -> agent, even for bad messages, so they are attributed
-    const agent = policy.identify(client.address);
     const q: InFlight = {
       msg,
       client,
       reply,
-      agent,
       arrived,
       ts,
-      query: parsed.kind === 'query' ? parsed.query : null,
+      agent: UNIDENTIFIED,
+      query: null,
       decision: 'malformed',
       reason: '',
       ruleId: 'listener',
       answeredBy: 'listener',
+      group: null,
+      verdict: null,
       upstream: null,
     };
-    if (parsed.kind !== 'query') {
-      const formerr = parsed.kind === 'formerr';
-      if (formerr) this.counters.formerr++;
-      q.decision = formerr ? 'malformed' : 'not-implemented';
-      q.reason = formerr ? parsed.reason : `opcode ${parsed.opcode}`;
-      this.send(q, headerOnly(msg, formerr ? RCODE.FORMERR : RCODE.NOTIMP));
+    // 1-3. decode, identify, class, guard + policy: the decide step replay runs too
+    const outcome = decideMessage(msg, client.address, this.deps.policy.current, this.deps.guard, ts, q);
+    if (outcome === 'drop') {
+      this.counters.dropped++;
       return;
     }
-    const query = parsed.query;
-    if (query.qclass !== CLASS_IN) {
-      q.decision = 'refused-class';
-      q.reason = `class ${query.qclass}`;
+    if (outcome === 'formerr' || outcome === 'notimp') {
+      if (outcome === 'formerr') this.counters.formerr++;
+      this.send(q, headerOnly(msg, outcome === 'formerr' ? RCODE.FORMERR : RCODE.NOTIMP));
+      return;
+    }
+    const { query, group, verdict } = q;
+    if (!query) return; // every other outcome has parsed the question
+    if (outcome === 'refused-class' || !group || !verdict) {
       this.send(q, this.deps.responses.questionOnly(msg, query, RCODE.REFUSED));
       return;
     }
-    const group = policy.groupOf(agent);
-    // 3. guard + policy + budget: rate-limited, allow, deny or (audit) would-deny
-    const decision = decideQuery(group, this.deps.guard, agent, query.name, query.qtype, ts);
-    q.decision = decision.kind;
-    q.reason = decision.reason;
-    q.ruleId = decision.ruleId;
-    q.answeredBy = 'policy';
-    if (decision.kind === 'rate-limited') {
-      if (decision.action === 'drop') this.counters.rateLimitDrops++;
+    if (verdict.kind === 'rate-limited') {
+      if (verdict.action === 'drop') this.counters.rateLimitDrops++;
       this.send(
         q,
-        decision.action === 'drop' ? null : this.deps.responses.questionOnly(msg, query, RCODE.REFUSED),
+        verdict.action === 'drop' ? null : this.deps.responses.questionOnly(msg, query, RCODE.REFUSED),
       );
       return;
     }
     // a denied name is answered here and never forwarded
-    if (decision.kind === 'deny') {
-      this.send(q, this.deps.responses.deny(msg, query, RCODE[decision.rcode]));
+    if (verdict.kind === 'deny') {
+      this.send(q, this.deps.responses.deny(msg, query, RCODE[verdict.rcode]));
       return;
     }
     // 4. cache: answers kept encoded; ID, question case and TTLs patched per client
@@ -187,27 +169,17 @@ export class QueryPipeline {
         out = this.deps.responses.questionOnly(msg, query, out.readUInt16BE(2) & 0xf, 0, true);
     }
     if (out) q.reply(out, client);
-    this.deps.events.offer({
-      ts: q.ts,
-      transport: client.transport,
-      clientIp: client.address,
-      clientPort: client.port,
-      agentId: q.agent.id,
-      group: q.agent.group,
-      tier: q.agent.tier,
-      qname: query ? query.name : '',
-      qtype: query ? qtypeName(query.qtype) : '',
-      decision: q.decision,
-      reason: q.reason,
-      ruleId: q.ruleId,
-      rcode: out && out.length >= HEADER_BYTES ? rcodeName(out.readUInt16BE(2) & 0xf) : 'NONE',
-      upstream: q.upstream,
-      cached: q.answeredBy === 'cache',
-      answeredBy: q.answeredBy,
-      latencyUs: Math.round((performance.now() - q.arrived) * 1000),
-      reqBytes: msg.length,
-      respBytes: out ? out.length : 0,
-      answers: out && out.length >= HEADER_BYTES ? out.readUInt16BE(6) : 0,
-    });
+    this.deps.events.offer(
+      queryEvent(
+        q,
+        client,
+        query ? query.name : '',
+        query ? qtypeName(query.qtype) : '',
+        out && out.length >= HEADER_BYTES ? rcodeName(out.readUInt16BE(2) & 0xf) : 'NONE',
+        Math.round((performance.now() - q.arrived) * 1000),
+        msg.length,
+        out,
+      ),
+    );
   }
 }

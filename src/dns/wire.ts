@@ -1,5 +1,5 @@
 // Wire-level reading of queries and responses: the narrow fast path beside dns-packet, for the common case.
-import { CLASS_IN, OPCODE_QUERY, QTYPE } from '../lib/dns-codes.js';
+import { OPCODE_QUERY, QTYPE } from '../lib/dns-codes.js';
 import type { Query } from '../model/query.js';
 
 export const HEADER_BYTES = 12;
@@ -75,10 +75,6 @@ export function parseQuery(buf: Buffer): ParsedQuery {
       questionEnd,
     },
   };
-}
-
-export function isInternetClass(query: Query): boolean {
-  return query.qclass === CLASS_IN;
 }
 
 /**

@@ -1,6 +1,6 @@
 // QueryEvent: one record per query answered, allowed or denied; emitted after the answer is sent.
-import type { Tier } from './agent.js';
-import type { Transport } from './query.js';
+import type { Agent, Tier } from './agent.js';
+import type { Client, Transport } from './query.js';
 
 /** Decision kinds plus the outcomes decided before policy runs. */
 export type EventDecision =
@@ -35,4 +35,52 @@ export interface QueryEvent {
   respBytes: number;
   /** Number of answer records sent. */
   answers: number;
+}
+
+/** What was decided about one query: the pipeline's in-flight record and replay's record both carry it. */
+export interface QueryFacts {
+  readonly ts: number;
+  readonly agent: Agent;
+  readonly decision: EventDecision;
+  readonly reason: string;
+  readonly ruleId: string;
+  readonly answeredBy: AnsweredBy;
+  readonly upstream: string | null;
+}
+
+const HEADER_BYTES = 12;
+
+/** The one QueryEvent builder: `answer` is the message the client got (null: none), `rcode` its mnemonic. */
+export function queryEvent(
+  q: QueryFacts,
+  client: Client,
+  qname: string,
+  qtype: string,
+  rcode: string,
+  latencyUs: number,
+  reqBytes: number,
+  answer: Buffer | null,
+): QueryEvent {
+  return {
+    ts: q.ts,
+    transport: client.transport,
+    clientIp: client.address,
+    clientPort: client.port,
+    agentId: q.agent.id,
+    group: q.agent.group,
+    tier: q.agent.tier,
+    qname,
+    qtype,
+    decision: q.decision,
+    reason: q.reason,
+    ruleId: q.ruleId,
+    rcode,
+    upstream: q.upstream,
+    cached: q.answeredBy === 'cache',
+    answeredBy: q.answeredBy,
+    latencyUs,
+    reqBytes,
+    respBytes: answer ? answer.length : 0,
+    answers: answer && answer.length >= HEADER_BYTES ? answer.readUInt16BE(6) : 0,
+  };
 }

@@ -2,16 +2,15 @@
 import { basename } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { qtypeName, rcodeName } from '../lib/dns-codes.js';
-import { parseQuery } from '../dns/wire.js';
+import { decideMessage, UNIDENTIFIED, type Decided, type Outcome } from '../dns/decide-message.js';
 import { alertJson } from '../model/alert.js';
 import type { AlertState } from '../model/alert.js';
 import { DetectionEngine } from '../detect/engine.js';
 import type { Alert, Severity } from '../model/alert.js';
 import { severityRank } from '../model/alert.js';
-import type { Decision } from '../model/decision.js';
-import type { EventDecision, QueryEvent } from '../model/query-event.js';
+import { forwards, type Decision } from '../model/decision.js';
+import { queryEvent, type QueryEvent } from '../model/query-event.js';
 import { compilePolicy } from '../policy/compile.js';
-import { decideQuery } from '../policy/decide-query.js';
 import { Guard } from '../policy/guard.js';
 import { BypassBook, type BypassAlert } from './bypass-evidence.js';
 import { pairDns } from './dns-pairing.js';
@@ -25,6 +24,8 @@ export interface ReplayOptions {
   readonly ports?: ReadonlySet<number> | undefined;
   /** dnsward's own addresses in the capture; DNS to others is bypass evidence. Default: the config's listen hosts. */
   readonly resolvers?: ReadonlySet<string> | undefined;
+  /** Sees every query event replay derives, in capture order (tests compare them with the server's). */
+  readonly onEvent?: ((event: QueryEvent) => void) | undefined;
 }
 
 export interface FirstAlert {
@@ -93,61 +94,47 @@ async function replayFile(
     }
     const { query: captured, response } = record;
     if (!captured) continue;
-    const parsed = parseQuery(captured.payload);
-    if (parsed.kind === 'drop') continue;
+    const q: Decided & { ts: number; upstream: string | null } = {
+      ts: captured.ts,
+      agent: UNIDENTIFIED,
+      query: null,
+      decision: 'malformed',
+      reason: '',
+      ruleId: 'listener',
+      answeredBy: 'listener',
+      group: null,
+      verdict: null,
+      upstream: null,
+    };
+    const outcome = decideMessage(captured.payload, captured.srcIp, policy, guard, captured.ts, q);
+    if (outcome === 'drop') continue;
     queries++;
     if (Number.isNaN(startTs)) startTs = captured.ts;
     lastTs = captured.ts;
     bypass.query(captured.srcIp, captured.dstIp, resolvers, captured.ts);
-    const agent = policy.identify(captured.srcIp);
-    let decision: EventDecision;
-    let reason: string;
-    let ruleId = 'listener';
-    let rcode: string;
-    let qname = '';
-    let qtype = '';
-    if (parsed.kind === 'query') {
-      const { query } = parsed;
-      qname = query.name;
-      qtype = qtypeName(query.qtype);
-      const decided = withMode(
-        decideQuery(policy.groupOf(agent), guard, agent, query.name, query.qtype, captured.ts),
-        options.mode,
-      );
-      decision = decided.kind;
-      reason = decided.reason;
-      ruleId = decided.ruleId;
-      rcode = answerRcode(decided, response);
-    } else {
-      decision = parsed.kind === 'formerr' ? 'malformed' : 'not-implemented';
-      reason = parsed.kind === 'formerr' ? parsed.reason : `opcode ${parsed.opcode}`;
-      rcode = parsed.kind === 'formerr' ? 'FORMERR' : 'NOTIMP';
+    if (q.verdict) {
+      q.verdict = withMode(q.verdict, options.mode);
+      q.decision = q.verdict.kind;
+      if (forwards(q.verdict)) {
+        q.answeredBy = 'upstream';
+        q.upstream = `${captured.dstIp}:${captured.dstPort}`;
+      }
     }
-    count(report.decisions, decision);
+    const rcode = q.verdict ? answerRcode(q.verdict, response) : listenerRcode(outcome);
+    count(report.decisions, q.decision);
     count(report.rcodes, rcode);
-    const event: QueryEvent = {
-      ts: captured.ts,
-      transport: captured.transport,
-      clientIp: captured.srcIp,
-      clientPort: captured.srcPort,
-      agentId: agent.id,
-      group: agent.group,
-      tier: agent.tier,
-      qname,
-      qtype,
-      decision,
-      reason,
-      ruleId,
+    const client = { address: captured.srcIp, port: captured.srcPort, transport: captured.transport };
+    const event = queryEvent(
+      q,
+      client,
+      q.query ? q.query.name : '',
+      q.query ? qtypeName(q.query.qtype) : '',
       rcode,
-      upstream:
-        decision === 'allow' || decision === 'would-deny' ? `${captured.dstIp}:${captured.dstPort}` : null,
-      cached: false,
-      answeredBy: decision === 'allow' || decision === 'would-deny' ? 'upstream' : 'policy',
-      latencyUs: response ? Math.max(0, Math.round((response.ts - captured.ts) * 1000)) : 0,
-      reqBytes: captured.payload.length,
-      respBytes: response?.payload.length ?? 0,
-      answers: response && response.payload.length >= 12 ? response.payload.readUInt16BE(6) : 0,
-    };
+      response ? Math.max(0, Math.round((response.ts - captured.ts) * 1000)) : 0,
+      captured.payload.length,
+      response ? response.payload : null,
+    );
+    options.onEvent?.(event);
     engine.process(event);
     if (!firstAlert) firstAlert = firstNotable(engine.takeChanges(), queries, (captured.ts - startTs) / 1000);
   }
@@ -168,6 +155,12 @@ async function replayFile(
     error: capture.stats.error ? capture.stats.error.message : null,
     firstAlert,
   });
+}
+
+/** What dnsward answers a message that never reaches policy (FORMERR, NOTIMP, or REFUSED for its class). */
+function listenerRcode(outcome: Outcome): string {
+  if (outcome === 'formerr') return 'FORMERR';
+  return outcome === 'notimp' ? 'NOTIMP' : 'REFUSED';
 }
 
 /** `--mode` applies to every group: audit turns denials into would-deny, enforce the reverse. */

@@ -6,7 +6,6 @@ import { implicitGroup, TIER_CAPS, type GroupConfig } from '../config/sections/g
 import { qtypeCode } from '../lib/dns-codes.js';
 import { DnswardError } from '../errors.js';
 import type { Agent } from '../model/agent.js';
-import type { Decision } from '../model/decision.js';
 import { loadAllowlistFile, type AllowlistEntry } from './allowlist-file.js';
 import { DEFAULT_QTYPES } from './default-qtypes.js';
 import { GroupPolicy } from './group-policy.js';
@@ -24,7 +23,6 @@ export interface Policy {
   identify(address: string): Agent;
   /** The agent's group (the default group for a group no longer configured after a reload). */
   groupOf(agent: Agent): GroupPolicy;
-  decide(agent: Agent, name: string, qtype: number, now: number): Decision;
 }
 
 export function compilePolicy(loaded: LoadedConfig, now = Date.now()): Policy {
@@ -69,7 +67,6 @@ export function compilePolicy(loaded: LoadedConfig, now = Date.now()): Policy {
     warnings,
     identify: (address: string) => table.identify(address),
     groupOf,
-    decide: (agent: Agent, name: string, qtype: number, at: number) => groupOf(agent).decide(name, qtype, at),
   });
 }
 

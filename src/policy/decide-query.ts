@@ -1,4 +1,4 @@
-// The decision for one query, shared by the server's pipeline and `dnsward replay`: guard, then policy, then budget.
+// The decision for one parsed query: guard, then policy, then budget (dns/decide-message.ts runs it for both the server and replay).
 import type { Agent } from '../model/agent.js';
 import type { Decision } from '../model/decision.js';
 import type { GroupPolicy } from './group-policy.js';
