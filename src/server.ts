@@ -3,12 +3,10 @@ import { loadConfig, type ConfigOverrides, type LoadedConfig } from './config/lo
 import { bindListeners } from './dns/bind-listeners.js';
 import { AnswerCache } from './dns/cache.js';
 import { QueryPipeline } from './dns/handle-query.js';
-import { PolicyHolder } from './dns/policy-holder.js';
 import { RebindingGuard } from './dns/rebinding-guard.js';
 import { ResponseBuilder } from './dns/responses.js';
 import { UpstreamRouter } from './dns/upstream-router.js';
 import { upstreamStats } from './dns/upstream.js';
-import { DnswardError } from './errors.js';
 import type { EventConsumer } from './model/event-consumer.js';
 import { EventQueue } from './events/event-queue.js';
 import { StageThread, wantsStageThread } from './events/stage-thread.js';
@@ -18,13 +16,13 @@ import type { Logger } from './log/logger.js';
 import { createHealthHandler, startMetricsServer, type MetricsServer } from './metrics/http-server.js';
 import { databaseWritableProbe, Readiness } from './metrics/readiness.js';
 import { ServerMetrics } from './metrics/registry.js';
-import { compilePolicy, type Policy } from './policy/compile.js';
 import { Guard } from './policy/guard.js';
 import { QuarantineBook } from './policy/quarantine-book.js';
 import { QuarantineKeeper } from './policy/quarantine-keeper.js';
 import { AlertRepository } from './store/alert-repository.js';
 import { QuarantineRepository } from './store/quarantine-repository.js';
-import { emptyFiles, policyFiles, ReloadWatcher, sectionsNeedingRestart } from './policy/reload-watcher.js';
+import { PolicyReloader, type ReloadResult, type ReloadTrigger } from './policy/reload.js';
+import { ReloadWatcher } from './policy/reload-watcher.js';
 import { openDatabase, type Db } from './store/database.js';
 
 /** TTL of synthesized NXDOMAIN answers (SOA MINIMUM): clients cache a denial this long. */
@@ -32,18 +30,7 @@ const DENY_NEGATIVE_TTL = 60;
 const PRUNE_INTERVAL_MS = 3_600_000;
 const QUARANTINE_SYNC_MS = 2000;
 
-export interface ReloadResult {
-  readonly ok: boolean;
-  readonly version: string;
-  readonly errors: readonly string[];
-  /** False when the reloaded files compile to the policy already in force. */
-  readonly changed: boolean;
-  /** Changed config sections a reload does not apply (listen, upstreams, store, …): restart for those. */
-  readonly restartRequired: readonly string[];
-}
-
-/** What asked for a reload (logged). */
-export type ReloadTrigger = 'signal' | 'file-change' | 'api';
+export type { ReloadResult, ReloadTrigger } from './policy/reload.js';
 
 export interface RunningServer {
   readonly loaded: LoadedConfig;
@@ -51,7 +38,7 @@ export interface RunningServer {
   readonly tcpPorts: readonly number[];
   readonly pipeline: QueryPipeline;
   readonly queue: EventQueue;
-  readonly policy: PolicyHolder;
+  readonly policy: PolicyReloader;
   readonly cache: AnswerCache;
   readonly router: UpstreamRouter;
   readonly db: Db;
@@ -110,10 +97,19 @@ async function startResolver(
   const { log } = options;
   const { readiness, dbProbe, metrics, metricsHttp } = operate;
   const { config } = loaded;
-  const holder = new PolicyHolder(compilePolicy(loaded));
+  // the watcher is created once listeners are bound; a reload before that cannot happen
+  let watcher: ReloadWatcher | undefined;
+  const reloader = new PolicyReloader(loaded, {
+    load: () => loadConfig(options.configFile, options.overrides),
+    log,
+    onPolicy: (policy) => {
+      metrics?.policyLoaded(policy);
+      for (const warning of policy.warnings) log.warn(warning);
+    },
+    onReloaded: (ok) => metrics?.reloaded(ok),
+    watch: (files) => watcher?.watch(files),
+  });
   readiness.policyLoaded = true;
-  metrics?.policyLoaded(holder.current);
-  reportWarnings(holder.current, log);
   if (loaded.defaultUpstreams.length === 0)
     log.warn('no upstreams configured and none in /etc/resolv.conf: allowed names get SERVFAIL');
 
@@ -123,7 +119,7 @@ async function startResolver(
     new QuarantineRepository(db),
     new AlertRepository(db),
     book,
-    () => holder.current,
+    () => reloader.current,
     log,
   );
   quarantines.sync();
@@ -159,7 +155,7 @@ async function startResolver(
   // names under conditional-forwarding zones (cluster.local, corp zones) legitimately resolve to private addresses
   const internalNames = config.upstreams.forward.flatMap((rule) => [rule.zone, `*.${rule.zone}`]);
   const pipeline = new QueryPipeline({
-    policy: holder,
+    policy: reloader,
     guard: new Guard(config.guard.stateEntries, book),
     cache,
     router,
@@ -194,63 +190,16 @@ async function startResolver(
   });
   readiness.listenersBound = true;
 
-  // the config in force for groups/identity; other sections stay as started (a change needs a restart)
-  let current = loaded;
-  const watcher =
-    options.watch === false
-      ? undefined
-      : new ReloadWatcher({ onChange: (changed) => reload('file-change', changed), log });
-  watcher?.watch(policyFiles(loaded));
-
-  function reload(trigger: ReloadTrigger = 'signal', changedFiles: readonly string[] = []): ReloadResult {
-    const previous = holder.current.version;
-    let next: LoadedConfig | undefined;
-    try {
-      // a file caught between an editor's truncate and write would read as "no entries": refuse it
-      refuseEmpty(current.file === null ? [] : [current.file]);
-      const loadedNext = loadConfig(options.configFile, options.overrides);
-      next = loadedNext;
-      refuseEmpty(policyFiles(loadedNext));
-      const policy = compilePolicy(loadedNext);
-      const changed = policy.version !== previous;
-      if (changed) holder.swap(policy);
-      current = loadedNext;
-      watcher?.watch(policyFiles(loadedNext));
-      metrics?.reloaded(true);
-      if (changed) {
-        metrics?.policyLoaded(policy);
-        reportWarnings(policy, log);
-      }
-      const restartRequired = sectionsNeedingRestart(loaded.config, loadedNext.config);
-      if (restartRequired.length > 0) {
-        log.warn(
-          { sections: restartRequired },
-          'config sections changed that a reload does not apply (listen addresses, upstreams, store, metrics, …): restart dnsward for them',
-        );
-      }
-      log.info(
-        { policy: policy.version, previous, trigger, files: changedFiles },
-        changed ? 'policy reloaded' : 'policy reloaded: unchanged',
-      );
-      return { ok: true, version: policy.version, errors: [], changed, restartRequired };
-    } catch (error) {
-      const errors = error instanceof DnswardError ? [error.message, ...error.details] : [String(error)];
-      metrics?.reloaded(false);
-      // keep watching the files the broken config names too, so fixing any of them reloads
-      if (next) watcher?.watch([...policyFiles(current), ...policyFiles(next)]);
-      log.error(
-        { errors, policy: previous, trigger, files: changedFiles },
-        'reload failed; keeping the last good policy',
-      );
-      return { ok: false, version: previous, errors, changed: false, restartRequired: [] };
-    }
+  if (options.watch !== false) {
+    watcher = new ReloadWatcher({ onChange: (changed) => reloader.reload('file-change', changed), log });
+    watcher.watch(reloader.files);
   }
 
   log.info(
     {
       udp: udp.map((l) => l.port),
       tcp: tcp.map((l) => l.port),
-      policy: holder.current.version,
+      policy: reloader.current.version,
       upstreams: loaded.defaultUpstreams,
       metrics: metricsHttp?.port ?? null,
       watching: watcher?.directories ?? [],
@@ -264,14 +213,14 @@ async function startResolver(
     tcpPorts: tcp.map((l) => l.port),
     pipeline,
     queue,
-    policy: holder,
+    policy: reloader,
     cache,
     router,
     db,
     metrics,
     metricsPort: metricsHttp?.port ?? null,
     readiness,
-    reload,
+    reload: (trigger) => reloader.reload(trigger),
     async close() {
       clearInterval(prune);
       clearInterval(quarantineSync);
@@ -285,18 +234,4 @@ async function startResolver(
       await metricsHttp?.close();
     },
   };
-}
-
-function reportWarnings(policy: Policy, log: Logger): void {
-  for (const warning of policy.warnings) log.warn(warning);
-}
-
-function refuseEmpty(files: readonly string[]): void {
-  const empty = emptyFiles(files);
-  if (empty.length === 0) return;
-  throw new DnswardError(
-    'DNSWARD_ERR_ALLOWLIST',
-    `${empty.length} empty file(s)`,
-    empty.map((file) => `${file}:1 (file): empty (still being written?)`),
-  );
 }

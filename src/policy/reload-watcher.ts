@@ -1,7 +1,7 @@
 // Hot reload on file change: watches the directories holding the config and allowlist files (not the files:
 // editors replace files by rename, Kubernetes swaps a ConfigMap's `..data` symlink), debounces bursts of
 // events into one reload, and re-targets itself after each reload as the set of files changes.
-import { readFileSync, realpathSync, watch, type FSWatcher } from 'node:fs';
+import { realpathSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { allowlistPath, type LoadedConfig } from '../config/load.js';
 
@@ -30,20 +30,6 @@ export function policyFiles(loaded: LoadedConfig): string[] {
     for (const file of group.allowlists) files.add(allowlistPath(loaded, file));
   }
   return [...files];
-}
-
-/**
- * Files that exist but hold nothing but whitespace: most likely caught between an editor's truncate and
- * write. Such a file would parse as "no entries" (or an all-default config), so a reload refuses it.
- */
-export function emptyFiles(files: readonly string[]): string[] {
-  return files.filter((file) => {
-    try {
-      return readFileSync(file, 'utf8').trim() === '';
-    } catch {
-      return false; // a missing file is reported by the loader with its own message
-    }
-  });
 }
 
 export class ReloadWatcher {
@@ -136,23 +122,4 @@ export class ReloadWatcher {
     }, this.options.debounceMs ?? 200);
     this.timer.unref();
   }
-}
-
-/** Config sections a reload puts in force; every other section is read once at start. */
-const RELOADABLE_SECTIONS: ReadonlySet<string> = new Set(['groups', 'identity']);
-
-/**
- * Top-level config sections (listen, upstreams, cache, store, metrics, …) that differ between the running
- * config and a reloaded one: the reload keeps their old values and the change needs a restart.
- */
-export function sectionsNeedingRestart(running: object, next: object): string[] {
-  const keys = new Set([...Object.keys(running), ...Object.keys(next)]);
-  return [...keys]
-    .filter((key) => !RELOADABLE_SECTIONS.has(key))
-    .filter(
-      (key) =>
-        JSON.stringify((running as Record<string, unknown>)[key]) !==
-        JSON.stringify((next as Record<string, unknown>)[key]),
-    )
-    .sort();
 }

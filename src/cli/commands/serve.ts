@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../../log/logger.js';
 import { startServer } from '../../server.js';
 import { collect, parseMode } from '../options.js';
-import { pidFilePath, removePidFile, writePidFile } from './reload.js';
+import { pidFilePath, removePidFile, writePidFile } from '../pid-file.js';
 
 interface ServeOptions {
   config?: string;
