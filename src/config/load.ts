@@ -13,6 +13,9 @@ import { parseYaml } from './yaml-source.js';
 /** The repository (or installed package) root: where the embedded default finds `allowlists/`. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** How messages name the config when no file was given. */
+export const EMBEDDED_DEFAULT = '(embedded default)';
+
 export interface LoadedConfig {
   readonly config: Config;
   /** Absolute path of the config file, or null for the embedded default. */
@@ -51,7 +54,7 @@ export function loadConfig(file: string | undefined, overrides: ConfigOverrides 
       ]);
     }
   }
-  const { value } = parseYaml(file ?? '(embedded default)', text, configSchema, 'DNSWARD_ERR_CONFIG');
+  const { value } = parseYaml(file ?? EMBEDDED_DEFAULT, text, configSchema, 'DNSWARD_ERR_CONFIG');
   const config = applyOverrides(value, overrides);
   const defaultUpstreams =
     config.upstreams.default.length > 0 ? config.upstreams.default : resolvConfNameservers();

@@ -1,6 +1,9 @@
-// Allowlist file: YAML schema (every entry justified and owned) and loading with file:line errors.
+// Allowlist file: YAML schema (every entry justified and owned), loading with file:line errors, and the one loop
+// over a group's allowlist files that compile, lint and the file watcher share.
 import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { z } from 'zod';
+import { allowlistPath, EMBEDDED_DEFAULT, type LoadedConfig } from '../config/load.js';
 import { parseYaml } from '../config/yaml-source.js';
 import { DnswardError } from '../errors.js';
 
@@ -57,29 +60,24 @@ export interface AllowlistFile {
   readonly entries: readonly AllowlistEntry[];
 }
 
-/** Reads and validates one allowlist file; `displayPath` is how errors name it. */
-export function loadAllowlistFile(path: string, displayPath = path): AllowlistFile {
+/** Reads and validates one allowlist file; `display` is how errors name it. */
+export function loadAllowlistFile(path: string, display = path): AllowlistFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new DnswardError('DNSWARD_ERR_ALLOWLIST', `${displayPath}: cannot read`, [
-      `${displayPath}:1 (file): ${String(error)}`,
+    throw new DnswardError('DNSWARD_ERR_ALLOWLIST', `${display}: cannot read`, [
+      `${display}:1 (file): ${String(error)}`,
     ]);
   }
-  const { value: parsed, lineOf } = parseYaml(
-    displayPath,
-    text,
-    allowlistFileSchema,
-    'DNSWARD_ERR_ALLOWLIST',
-  );
+  const { value: parsed, lineOf } = parseYaml(display, text, allowlistFileSchema, 'DNSWARD_ERR_ALLOWLIST');
   const entries = parsed.entries.map((entry, index): AllowlistEntry => {
     const line = lineOf(['entries', index]);
     const wildcard = entry.domain.startsWith('*.');
     return {
       ...entry,
-      id: `${displayPath}:${line} ${entry.domain}`,
-      file: displayPath,
+      id: `${display}:${line} ${entry.domain}`,
+      file: display,
       line,
       wildcard,
       name: wildcard ? entry.domain.slice(2) : entry.domain,
@@ -87,5 +85,55 @@ export function loadAllowlistFile(path: string, displayPath = path): AllowlistFi
         entry.expires === undefined ? Infinity : Date.parse(`${entry.expires}T00:00:00Z`) + 86_400_000,
     };
   });
-  return { file: displayPath, group: parsed.group, entries };
+  return { file: display, group: parsed.group, entries };
+}
+
+/** One allowlist file a group names: absolute path, and the path as messages show it. */
+export interface GroupAllowlistFile {
+  readonly path: string;
+  readonly display: string;
+}
+
+/** A group's allowlist file read: its entries, or the problems that stop it (file:line details). */
+export type GroupAllowlist = GroupAllowlistFile &
+  (
+    | { readonly list: AllowlistFile; readonly error: null }
+    | { readonly list: null; readonly error: DnswardError }
+  );
+
+/** The allowlist files of `group`, in config order. */
+export function groupAllowlistFiles(
+  loaded: LoadedConfig,
+  group: { readonly allowlists: readonly string[] },
+): GroupAllowlistFile[] {
+  return group.allowlists.map((file) => {
+    const path = allowlistPath(loaded, file);
+    return { path, display: displayPath(path) };
+  });
+}
+
+/** Reads each allowlist file of `group`; a file that does not load is returned with its error, not thrown. */
+export function readGroupAllowlists(
+  loaded: LoadedConfig,
+  group: { readonly allowlists: readonly string[] },
+): GroupAllowlist[] {
+  return groupAllowlistFiles(loaded, group).map((file) => {
+    try {
+      return { ...file, list: loadAllowlistFile(file.path, file.display), error: null };
+    } catch (error) {
+      if (!(error instanceof DnswardError)) throw error;
+      return { ...file, list: null, error };
+    }
+  });
+}
+
+/** How messages name the config: its display path, or "(embedded default)". */
+export function configName(loaded: LoadedConfig): string {
+  return loaded.file === null ? EMBEDDED_DEFAULT : displayPath(loaded.file);
+}
+
+/** Paths under the working directory are shown relative, as users typed them. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel;
 }

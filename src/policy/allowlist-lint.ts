@@ -1,12 +1,10 @@
 // `dnsward allowlist check`: lint every group's allowlists beyond what the schema enforces — tier caps,
 // duplicates, shadowed entries, wildcards on public suffixes and multi-tenant platforms, expiry, and
 // placeholder justifications. Errors fail the check; warnings are for the quarterly review.
-import { relative } from 'node:path';
 import { parse } from 'tldts';
-import { allowlistPath, type LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
 import { TIER_CAPS } from '../config/sections/groups.js';
-import { DnswardError } from '../errors.js';
-import { loadAllowlistFile, type AllowlistEntry } from './allowlist-file.js';
+import { configName, readGroupAllowlists, type AllowlistEntry } from './allowlist-file.js';
 import { isDohResolver } from '../lib/doh-resolvers.js';
 
 export type LintSeverity = 'error' | 'warning';
@@ -133,33 +131,29 @@ export function lintAllowlists(
   let entryCount = 0;
   for (const group of loaded.config.groups) {
     const located: Located[] = [];
-    let lastFile = loaded.file === null ? '(embedded default)' : displayPath(loaded.file);
-    for (const file of group.allowlists) {
-      const path = allowlistPath(loaded, file);
-      const display = displayPath(path);
-      lastFile = display;
-      try {
-        const list = loadAllowlistFile(path, display);
-        if (list.group !== undefined && list.group !== group.name) {
-          add({
-            severity: 'warning',
-            code: 'group-mismatch',
-            file: display,
-            line: 1,
-            field: 'group',
-            group: group.name,
-            domain: null,
-            message: `file says group "${list.group}" but is used by group "${group.name}"`,
-          });
-        }
-        list.entries.forEach((entry, index) => located.push({ entry, index }));
-      } catch (error) {
-        if (!(error instanceof DnswardError)) throw error;
+    const files = readGroupAllowlists(loaded, group);
+    for (const { display, list, error } of files) {
+      if (error) {
         for (const detail of error.details.length > 0 ? error.details : [error.message]) {
           add({ ...parseDetail(detail, display), severity: 'error', code: 'schema', group: group.name });
         }
+        continue;
       }
+      if (list.group !== undefined && list.group !== group.name) {
+        add({
+          severity: 'warning',
+          code: 'group-mismatch',
+          file: display,
+          line: 1,
+          field: 'group',
+          group: group.name,
+          domain: null,
+          message: `file says group "${list.group}" but is used by group "${group.name}"`,
+        });
+      }
+      list.entries.forEach((entry, index) => located.push({ entry, index }));
     }
+    const lastFile = files.at(-1)?.display ?? configName(loaded);
 
     entryCount += located.length;
     const unique: Located[] = [];
@@ -350,10 +344,4 @@ function parseDetail(detail: string, file: string): Omit<LintFinding, 'severity'
 /** "file:line field: message", the format `dnsward config check` prints. */
 export function formatFinding(finding: LintFinding): string {
   return `${finding.file}:${finding.line} ${finding.field}: ${finding.message}`;
-}
-
-/** Paths under the working directory are shown relative, as users typed them (same as compile.ts). */
-function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel.startsWith('..') ? path : rel;
 }

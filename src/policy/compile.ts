@@ -1,12 +1,11 @@
 // Compile config + allowlist files into an immutable Policy; every validation problem is collected first.
 import { createHash } from 'node:crypto';
-import { relative } from 'node:path';
-import { allowlistPath, type LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
 import { implicitGroup, TIER_CAPS, type GroupConfig } from '../config/sections/groups.js';
 import { qtypeCode } from '../lib/dns-codes.js';
 import { DnswardError } from '../errors.js';
 import type { Agent } from '../model/agent.js';
-import { loadAllowlistFile, type AllowlistEntry } from './allowlist-file.js';
+import { configName, readGroupAllowlists, type AllowlistEntry } from './allowlist-file.js';
 import { DEFAULT_QTYPES } from './default-qtypes.js';
 import { GroupPolicy } from './group-policy.js';
 import { IdentityTable, type IdentityRule } from './identity.js';
@@ -81,40 +80,36 @@ function compileGroup(
   const trie = new NameTrie<AllowlistEntry>();
   const entries: AllowlistEntry[] = [];
   const seen = new Map<string, AllowlistEntry>();
-  let lastFile = configName(loaded);
-  for (const file of group.allowlists) {
-    const path = allowlistPath(loaded, file);
-    const display = displayPath(path);
-    lastFile = display;
-    try {
-      const list = loadAllowlistFile(path, display);
-      hash.update(JSON.stringify(list.entries));
-      if (list.group !== undefined && list.group !== group.name) {
-        warnings.push(
-          `${display}:1 group: file says group "${list.group}" but is used by group "${group.name}"`,
+  const files = readGroupAllowlists(loaded, group);
+  for (const { display, list, error } of files) {
+    if (error) {
+      errors.push(...error.details);
+      continue;
+    }
+    hash.update(JSON.stringify(list.entries));
+    if (list.group !== undefined && list.group !== group.name) {
+      warnings.push(
+        `${display}:1 group: file says group "${list.group}" but is used by group "${group.name}"`,
+      );
+    }
+    for (const entry of list.entries) {
+      const duplicate = seen.get(entry.domain);
+      if (duplicate) {
+        errors.push(
+          `${display}:${entry.line} domain: "${entry.domain}" is already listed at ${duplicate.file}:${duplicate.line}`,
         );
+        continue;
       }
-      for (const entry of list.entries) {
-        const duplicate = seen.get(entry.domain);
-        if (duplicate) {
-          errors.push(
-            `${display}:${entry.line} domain: "${entry.domain}" is already listed at ${duplicate.file}:${duplicate.line}`,
-          );
-          continue;
-        }
-        seen.set(entry.domain, entry);
-        if (entry.expiresAt <= now)
-          warnings.push(
-            `${display}:${entry.line} expires: "${entry.domain}" expired on ${entry.expires ?? ''}; it no longer matches`,
-          );
-        trie.insert(entry.name, entry.wildcard, entry);
-        entries.push(entry);
-      }
-    } catch (error) {
-      if (error instanceof DnswardError) errors.push(...error.details);
-      else throw error;
+      seen.set(entry.domain, entry);
+      if (entry.expiresAt <= now)
+        warnings.push(
+          `${display}:${entry.line} expires: "${entry.domain}" expired on ${entry.expires ?? ''}; it no longer matches`,
+        );
+      trie.insert(entry.name, entry.wildcard, entry);
+      entries.push(entry);
     }
   }
+  const lastFile = files.at(-1)?.display ?? configName(loaded);
   const cap = TIER_CAPS[group.tier];
   if (entries.length > cap) {
     errors.push(
@@ -127,14 +122,4 @@ function compileGroup(
     if (code !== undefined) qtypes.add(code); // the schema already rejected unknown names
   }
   return new GroupPolicy(group, { qtypes, trie, entries });
-}
-
-function configName(loaded: LoadedConfig): string {
-  return loaded.file === null ? '(embedded default)' : displayPath(loaded.file);
-}
-
-/** Paths under the working directory are shown relative, as users typed them. */
-function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel.startsWith('..') ? path : rel;
 }

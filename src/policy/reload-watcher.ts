@@ -3,7 +3,8 @@
 // events into one reload, and re-targets itself after each reload as the set of files changes.
 import { realpathSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { allowlistPath, type LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
+import { groupAllowlistFiles } from './allowlist-file.js';
 
 export interface WatchLog {
   warn(obj: object, msg: string): void;
@@ -27,7 +28,7 @@ export function policyFiles(loaded: LoadedConfig): string[] {
   const files = new Set<string>();
   if (loaded.file !== null) files.add(loaded.file);
   for (const group of loaded.config.groups) {
-    for (const file of group.allowlists) files.add(allowlistPath(loaded, file));
+    for (const { path } of groupAllowlistFiles(loaded, group)) files.add(path);
   }
   return [...files];
 }
