@@ -9,9 +9,12 @@ import { NameAnalyzer, type NameInfo } from './name-info.js';
 import { isDataQtype, isRareQtype } from './qtypes.js';
 import { DETECTORS } from './rule-set.js';
 import {
+  BeaconTrack,
   D,
+  FIVE_MINUTES_MS,
   L,
   S,
+  SP,
   WindowStore,
   type AgentWindows,
   type DomainWindows,
@@ -163,21 +166,39 @@ export class DetectionEngine {
         (name.shape === 'embedded-fqdn' &&
           lexical.score >= this.config.rules['unique-subdomains'].minEncodedness);
       recordNew(key, ts, bytes, score, ctx.forwarded, counts, isDataQuery(event.qtype, name));
+      if (counts) {
+        key.long.add(ts, L.raw, lexical.subLength);
+        if (name.shape === 'free') (key.beacon ??= new BeaconTrack()).add(ts, subdomainKey(name));
+        if (event.decision !== 'allow') this.recordSpread(ctx, lexical, score, ts);
+      }
     }
     recordQuery(key, ts, event, name);
+  }
+
+  /** A data-carrying new name to a domain the agent is not allowed to reach counts towards its spread. */
+  private recordSpread(ctx: EventContext, lexical: LexicalFeatures, score: number, ts: number): void {
+    if (lexical.subLength < this.config.rules['domain-spread'].minLabelBytes) return;
+    const { agent } = ctx;
+    agent.spread.add(ts, SP.raw, lexical.subLength);
+    agent.spread.add(ts, SP.lexSum, score);
+    agent.spread.add(ts, SP.names);
+    agent.spreadAttempted += ctx.newBytes;
+    if (ctx.forwarded) agent.spreadLeaked += ctx.newBytes;
+    ctx.spreadDomains = agent.noteSpread(ctx.name.base, ts, FIVE_MINUTES_MS);
   }
 
   private record(rule: string, hit: RuleHit, ctx: DetectionContext): void {
     this.findings++;
     const { event, key } = ctx;
     const bytes: Observation['bytes'] =
-      key !== null
+      hit.bytes ??
+      (key !== null
         ? { kind: 'window', windowId: key.id, leaked: key.cumLeaked, attempted: key.cumAttempted }
         : {
             kind: 'query',
             leaked: ctx.forwarded ? ctx.lexical().infoBytes : 0,
             attempted: ctx.lexical().infoBytes,
-          };
+          });
     this.book.record({
       rule,
       severity: hit.severity,
@@ -205,6 +226,7 @@ class EventContext implements DetectionContext {
   domain: DomainWindows | null = null;
   isNewSubdomain = false;
   newBytes = 0;
+  spreadDomains = 0;
   features: LexicalFeatures | null = null;
 
   constructor(

@@ -22,13 +22,15 @@ export const L = {
   answered: 7,
   nonLdh: 8,
   rare: 9,
+  /** Bytes of the new subdomains' labels as sent (not charset-weighted): the encoding-blind volume. */
+  raw: 10,
 } as const;
 /** Channels of the 24 h window of a key. */
 export const D = { bytes: 0, leaked: 1, uniq: 2, lexSum: 3 } as const;
 
 /** Everything the rules know about one agent talking to one registrable domain. */
 const SHORT = [MINUTE_MS, 12, 3] as const;
-const LONG = [FIVE_MINUTES_MS, 10, 10] as const;
+const LONG = [FIVE_MINUTES_MS, 10, 11] as const;
 const HOUR = [HOUR_MS, 12, 1] as const;
 const DAY = [DAY_MS, 24, 4] as const;
 const SHORT_AT = 0;
@@ -51,6 +53,8 @@ export class KeyWindows {
   cumLeaked = 0;
   queries = 0;
   lastTs: number;
+  /** Arrival times of the latest new subdomains with a stable part (beacon), allocated on first use. */
+  beacon: BeaconTrack | null = null;
 
   constructor(
     /** Unique per creation: seeds the subdomain hashes and tells alerts that the window was rebuilt. */
@@ -80,11 +84,23 @@ export class KeyWindows {
   }
 }
 
-/** Per-agent query rate with an EWMA per-minute baseline. */
+/** Channels of an agent's spread window (new names carrying data, to domains it is not allowed to reach). */
+export const SP = { raw: 0, lexSum: 1, names: 2 } as const;
+/** Distinct domains an agent's spread keeps for its alert (newest first). */
+const SPREAD_DOMAINS = 12;
+
+/** Per-agent query rate with an EWMA per-minute baseline, and the agent's spread over denied domains. */
 export class AgentWindows {
   readonly rate = new SlidingWindow(MINUTE_MS, 6, 1);
+  /** 5 min of data-carrying new names to domains the agent may not reach, over every such domain. */
+  readonly spread = new SlidingWindow(FIVE_MINUTES_MS, 10, 3);
+  /** The domains behind `spread`, newest first, each with its latest time (bounded). */
+  readonly spreadDomains: { base: string; ts: number }[] = [];
   /** Queries the guard refused for this agent's rate limits, last minute. */
   readonly limited = new SlidingWindow(MINUTE_MS, 6, 1);
+  /** Charset-weighted bytes of the spread since these windows were created, and the forwarded share. */
+  spreadAttempted = 0;
+  spreadLeaked = 0;
   baselinePerMinute = 0;
   minutesObserved = 0;
   lastTs: number;
@@ -94,6 +110,8 @@ export class AgentWindows {
   constructor(
     readonly agentId: string,
     firstTs: number,
+    /** Unique per creation, from the key id sequence: an alert on the spread tracks its totals by it. */
+    readonly spreadId: number,
   ) {
     this.lastTs = firstTs;
     this.minute = Math.floor(firstTs / MINUTE_MS);
@@ -114,11 +132,68 @@ export class AgentWindows {
     if (ts > this.lastTs) this.lastTs = ts;
   }
 
+  /** Notes a data-carrying name under `base`; returns the distinct domains seen within `windowMs`. */
+  noteSpread(base: string, ts: number, windowMs: number): number {
+    const list = this.spreadDomains;
+    const at = list.findIndex((d) => d.base === base);
+    if (at >= 0) list.splice(at, 1);
+    list.unshift({ base, ts });
+    if (list.length > SPREAD_DOMAINS) list.length = SPREAD_DOMAINS;
+    let recent = 0;
+    for (const d of list) if (ts - d.ts < windowMs) recent++;
+    return recent;
+  }
+
   private fold(count: number, alpha: number): void {
     this.baselinePerMinute =
       this.minutesObserved === 0 ? count : alpha * count + (1 - alpha) * this.baselinePerMinute;
     this.minutesObserved++;
   }
+}
+
+/** The last few new subdomains of a key that share a stable part, with their arrival times (bounded ring). */
+export class BeaconTrack {
+  static readonly SIZE = 10;
+  readonly times: number[] = [];
+  /** The previous subdomain, to tell a stable part with a changing counter from unrelated names. */
+  last = '';
+
+  /** Adds a time; the series restarts when the name no longer shares a stable part with the previous one. */
+  add(ts: number, subdomain: string): void {
+    if (!sharesStablePart(this.last, subdomain)) this.times.length = 0;
+    this.last = subdomain;
+    this.times.push(ts);
+    if (this.times.length > BeaconTrack.SIZE) this.times.shift();
+  }
+
+  /** Mean interval (ms) and its coefficient of variation over the series; null below 3 points. */
+  regularity(): { meanMs: number; cv: number } | null {
+    const t = this.times;
+    if (t.length < 3) return null;
+    const n = t.length - 1;
+    const meanMs = ((t[n] ?? 0) - (t[0] ?? 0)) / n;
+    if (meanMs <= 0) return null;
+    let sq = 0;
+    for (let i = 1; i <= n; i++) sq += ((t[i] ?? 0) - (t[i - 1] ?? 0) - meanMs) ** 2;
+    return { meanMs, cv: Math.sqrt(sq / n) / meanMs };
+  }
+}
+
+/**
+ * Two subdomains share a stable part: the same labels but the first, or first labels with a common prefix of
+ * at least 4 characters ("5ac319-7.status" after "5ac319-6.status").
+ */
+function sharesStablePart(a: string, b: string): boolean {
+  if (a === '') return true;
+  const dotA = a.indexOf('.');
+  const dotB = b.indexOf('.');
+  const restA = dotA < 0 ? '' : a.slice(dotA);
+  const restB = dotB < 0 ? '' : b.slice(dotB);
+  if (restA !== restB) return false;
+  if (restA !== '') return true;
+  let common = 0;
+  while (common < a.length && a.charCodeAt(common) === b.charCodeAt(common)) common++;
+  return common >= 4;
 }
 
 /** Fleet-wide view of one registrable domain. */
@@ -202,7 +277,7 @@ export class WindowStore {
   agent(agentId: string, ts: number): AgentWindows {
     let agent = this.agents.get(agentId);
     if (agent === undefined || ts - agent.lastTs > Math.max(this.limits.idleExpiryMs, DAY_MS)) {
-      agent = new AgentWindows(agentId, ts);
+      agent = new AgentWindows(agentId, ts, this.nextKeyId++);
       this.agents.set(agentId, agent);
     }
     return agent;
