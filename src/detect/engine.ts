@@ -11,10 +11,9 @@ import { DETECTORS } from './rule-set.js';
 import {
   BeaconTrack,
   D,
-  FIVE_MINUTES_MS,
   L,
   S,
-  SP,
+  stablePart,
   WindowStore,
   type AgentWindows,
   type DomainWindows,
@@ -168,7 +167,7 @@ export class DetectionEngine {
       recordNew(key, ts, bytes, score, ctx.forwarded, counts, isDataQuery(event.qtype, name));
       if (counts) {
         key.long.add(ts, L.raw, lexical.subLength);
-        if (name.shape === 'free') (key.beacon ??= new BeaconTrack()).add(ts, subdomainKey(name));
+        if (name.shape === 'free') trackBeacon(key, ts, stablePart(subdomainKey(name)));
         if (event.decision !== 'allow') this.recordSpread(ctx, lexical, score, ts);
       }
     }
@@ -179,12 +178,9 @@ export class DetectionEngine {
   private recordSpread(ctx: EventContext, lexical: LexicalFeatures, score: number, ts: number): void {
     if (lexical.subLength < this.config.rules['domain-spread'].minLabelBytes) return;
     const { agent } = ctx;
-    agent.spread.add(ts, SP.raw, lexical.subLength);
-    agent.spread.add(ts, SP.lexSum, score);
-    agent.spread.add(ts, SP.names);
+    ctx.spreadDomains = agent.noteSpread(ctx.name.base, ts, lexical.subLength, score);
     agent.spreadAttempted += ctx.newBytes;
     if (ctx.forwarded) agent.spreadLeaked += ctx.newBytes;
-    ctx.spreadDomains = agent.noteSpread(ctx.name.base, ts, FIVE_MINUTES_MS);
   }
 
   private record(rule: string, hit: RuleHit, ctx: DetectionContext): void {
@@ -295,6 +291,18 @@ function recordNew(
   if (dataQuery) {
     key.short.add(ts, S.dataUniq);
     key.long.add(ts, L.dataUniq);
+  }
+}
+
+/** A key's beacon series starts at its second new name; the first leaves only its time and shape. */
+function trackBeacon(key: KeyWindows, ts: number, shape: number): void {
+  if (key.beacon !== null) key.beacon.add(ts, shape);
+  else if (Number.isNaN(key.firstNewTs)) {
+    key.firstNewTs = ts;
+    key.firstNewShape = shape;
+  } else {
+    key.beacon = new BeaconTrack(key.firstNewTs, key.firstNewShape);
+    key.beacon.add(ts, shape);
   }
 }
 

@@ -53,8 +53,10 @@ export class KeyWindows {
   cumLeaked = 0;
   queries = 0;
   lastTs: number;
-  /** Arrival times of the latest new subdomains with a stable part (beacon), allocated on first use. */
+  /** The beacon series of this key's new subdomains; before its second name only the first one's time and shape. */
   beacon: BeaconTrack | null = null;
+  firstNewTs = Number.NaN;
+  firstNewShape = 0;
 
   constructor(
     /** Unique per creation: seeds the subdomain hashes and tells alerts that the window was rebuilt. */
@@ -92,8 +94,8 @@ const SPREAD_DOMAINS = 12;
 /** Per-agent query rate with an EWMA per-minute baseline, and the agent's spread over denied domains. */
 export class AgentWindows {
   readonly rate = new SlidingWindow(MINUTE_MS, 6, 1);
-  /** 5 min of data-carrying new names to domains the agent may not reach, over every such domain. */
-  readonly spread = new SlidingWindow(FIVE_MINUTES_MS, 10, 3);
+  /** 5 min of data-carrying new names to domains the agent may not reach (made on the first such name). */
+  spread: SlidingWindow | null = null;
   /** The domains behind `spread`, newest first, each with its latest time (bounded). */
   readonly spreadDomains: { base: string; ts: number }[] = [];
   /** Queries the guard refused for this agent's rate limits, last minute. */
@@ -132,15 +134,22 @@ export class AgentWindows {
     if (ts > this.lastTs) this.lastTs = ts;
   }
 
-  /** Notes a data-carrying name under `base`; returns the distinct domains seen within `windowMs`. */
-  noteSpread(base: string, ts: number, windowMs: number): number {
+  /**
+   * Notes a data-carrying name of `bytes` (its lexical `score`) under `base`; returns the distinct domains
+   * seen within the window.
+   */
+  noteSpread(base: string, ts: number, bytes: number, score: number): number {
+    const spread = (this.spread ??= new SlidingWindow(FIVE_MINUTES_MS, 10, 3));
+    spread.add(ts, SP.raw, bytes);
+    spread.add(ts, SP.lexSum, score);
+    spread.add(ts, SP.names);
     const list = this.spreadDomains;
     const at = list.findIndex((d) => d.base === base);
     if (at >= 0) list.splice(at, 1);
     list.unshift({ base, ts });
     if (list.length > SPREAD_DOMAINS) list.length = SPREAD_DOMAINS;
     let recent = 0;
-    for (const d of list) if (ts - d.ts < windowMs) recent++;
+    for (const d of list) if (ts - d.ts < FIVE_MINUTES_MS) recent++;
     return recent;
   }
 
@@ -151,17 +160,26 @@ export class AgentWindows {
   }
 }
 
-/** The last few new subdomains of a key that share a stable part, with their arrival times (bounded ring). */
+/**
+ * The latest new subdomains of a key that share a stable part, with their arrival times (a bounded ring).
+ * Created at a key's second such name, so the many one-name keys of ordinary traffic pay nothing for it.
+ */
 export class BeaconTrack {
   static readonly SIZE = 10;
-  readonly times: number[] = [];
-  /** The previous subdomain, to tell a stable part with a changing counter from unrelated names. */
-  last = '';
+  readonly times: number[];
 
-  /** Adds a time; the series restarts when the name no longer shares a stable part with the previous one. */
-  add(ts: number, subdomain: string): void {
-    if (!sharesStablePart(this.last, subdomain)) this.times.length = 0;
-    this.last = subdomain;
+  constructor(
+    first: number,
+    /** stablePart() of the latest name. */
+    public shape: number,
+  ) {
+    this.times = [first];
+  }
+
+  /** Adds a time; the series restarts when the name's stable part differs from the previous one's. */
+  add(ts: number, shape: number): void {
+    if (shape !== this.shape) this.times.length = 0;
+    this.shape = shape;
     this.times.push(ts);
     if (this.times.length > BeaconTrack.SIZE) this.times.shift();
   }
@@ -180,20 +198,12 @@ export class BeaconTrack {
 }
 
 /**
- * Two subdomains share a stable part: the same labels but the first, or first labels with a common prefix of
- * at least 4 characters ("5ac319-7.status" after "5ac319-6.status").
+ * The part of a subdomain a beacon keeps while its counter or id changes, as a hash: the labels after the
+ * first ("5ac319-7.status" -> ".status"), or for a single label its first 4 characters.
  */
-function sharesStablePart(a: string, b: string): boolean {
-  if (a === '') return true;
-  const dotA = a.indexOf('.');
-  const dotB = b.indexOf('.');
-  const restA = dotA < 0 ? '' : a.slice(dotA);
-  const restB = dotB < 0 ? '' : b.slice(dotB);
-  if (restA !== restB) return false;
-  if (restA !== '') return true;
-  let common = 0;
-  while (common < a.length && a.charCodeAt(common) === b.charCodeAt(common)) common++;
-  return common >= 4;
+export function stablePart(subdomain: string): number {
+  const dot = subdomain.indexOf('.');
+  return dot < 0 ? hash53(subdomain.slice(0, 4), 1) : hash53(subdomain.slice(dot), 2);
 }
 
 /** Fleet-wide view of one registrable domain. */

@@ -14,6 +14,7 @@ export const domainSpread: Detector = {
     const rule = ctx.rules['domain-spread'];
     const ts = ctx.event.ts;
     const { spread, spreadDomains } = ctx.agent;
+    if (spread === null) return null;
     const names = spread.sum(ts, SP.names);
     const bytes = spread.sum(ts, SP.raw);
     const lexical = names > 0 ? spread.sum(ts, SP.lexSum) / names : 0;
