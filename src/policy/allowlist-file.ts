@@ -1,6 +1,7 @@
 // Allowlist file: YAML schema (every entry justified and owned) and loading with file:line errors.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { duration } from '../config/sections/common.js';
 import { parseYaml } from '../config/yaml-source.js';
 import { DnswardError } from '../errors.js';
 
@@ -20,6 +21,18 @@ const domainPattern = z
     return name.length <= 253 && HOSTNAME.test(name);
   }, 'expected a hostname ("api.example.org") or a wildcard ("*.example.org")');
 
+/** A wildcard entry's own budget: false turns the group's wildcardBudget off, fields override it. */
+const entryBudget = z.union([
+  z.literal(false),
+  z
+    .object({
+      window: duration.optional(),
+      uniqueSubdomains: z.number().int().positive().optional(),
+      bytes: z.number().int().positive().optional(),
+    })
+    .strict(),
+]);
+
 export const allowlistEntrySchema = z
   .object({
     domain: domainPattern,
@@ -27,8 +40,13 @@ export const allowlistEntrySchema = z
     owner: z.string().trim().min(1, 'owner must not be empty'),
     added: isoDate,
     expires: isoDate.optional(),
+    budget: entryBudget.optional().describe("new-name budget under this wildcard (overrides the group's)"),
   })
-  .strict();
+  .strict()
+  .refine((entry) => entry.budget === undefined || entry.domain.startsWith('*.'), {
+    message: 'budget applies to wildcard entries ("*.suffix") only',
+    path: ['budget'],
+  });
 
 export const allowlistFileSchema = z
   .object({
