@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { severityRank, type Severity } from '../../src/model/alert.js';
 import { dig } from '../helpers/dig.js';
 import { REPO_ROOT, startDnsward, type Dnsward } from '../helpers/dnsward.js';
-import { evasiveStyles, type StylePlan } from '../helpers/exfil-styles.js';
+import { evasiveStyles, type StylePlan } from '../../tools/exfil-styles.js';
 import { waitFor } from '../helpers/processes.js';
 import { startUnbound, type Unbound } from '../helpers/unbound.js';
 

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { detectionSection } from '../../../src/config/sections/detection.js';
 import { DetectionEngine } from '../../../src/detect/engine.js';
 import { severityRank } from '../../../src/model/alert.js';
-import { evasiveStyles, hardBenign, type StylePlan } from '../../helpers/exfil-styles.js';
+import { evasiveStyles, hardBenign, type StylePlan } from '../../../tools/exfil-styles.js';
 import { event, T0 } from './scenario.js';
 
 interface Outcome {

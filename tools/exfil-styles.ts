@@ -1,5 +1,5 @@
 // Evasive exfiltration styles and hard benign traffic as query plans (name, qtype, transport, offset), seeded.
-// The same plans feed the detection unit tests, the live e2e test and fixtures/make-captures.sh.
+// The same plans feed the detection unit tests, the live e2e test and fixtures/make-captures.sh (tools/evasive-plan.ts).
 
 export interface PlannedQuery {
   readonly qname: string;
