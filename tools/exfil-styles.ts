@@ -1,5 +1,6 @@
 // Evasive exfiltration styles and hard benign traffic as query plans (name, qtype, transport, offset), seeded.
 // The same plans feed the detection unit tests, the live e2e test and fixtures/make-captures.sh (tools/evasive-plan.ts).
+import { seededRandom } from '../test/helpers/seeded-random.js';
 
 export interface PlannedQuery {
   readonly qname: string;
@@ -16,21 +17,9 @@ export interface StylePlan {
   readonly queries: readonly PlannedQuery[];
 }
 
-/** Mulberry32: a tiny seeded PRNG so plans are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Fake customer records: the payload every style carries (~600 bytes). */
 export function customerRecords(seed = 7, rows = 12): Buffer {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const first = ['ada', 'ben', 'cleo', 'dara', 'eli', 'fay', 'gus', 'hana', 'ivo', 'june', 'kai', 'lena'];
   const lines = ['id,name,email,card'];
   for (let i = 0; i < rows; i++) {
@@ -151,7 +140,7 @@ export function evasiveStyles(seed = 7, wildcardZone = 'files.vendorcloud.net'):
 
 /** Hard benign traffic: names that look odd but are ordinary in a cluster or a mail/TLS agent. */
 export function hardBenign(seed = 11): StylePlan[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const alnum = 'bcdfghjklmnpqrstvwxz2456789';
   const pick = (n: number): string =>
     Array.from({ length: n }, () => alnum[Math.floor(rand() * alnum.length)] ?? 'x').join('');
