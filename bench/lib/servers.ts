@@ -148,7 +148,10 @@ export function dnswardBenchConfig(spec: DnswardSpec): Record<string, unknown> {
     listen: { udp: [`127.0.0.1:${spec.port}`], tcp: [`127.0.0.1:${spec.port}`] },
     upstreams: { default: [`127.0.0.1:${spec.upstreamPort}`], timeoutMs: 2000 },
     identity: { defaultGroup: 'bench' },
-    groups: [{ name: 'bench', tier: 4, clients: ['127.0.0.0/8'], allowlists: ['bench-allow.yaml'] }],
+    groups: [
+      // cache-miss names are unique under the wildcard: the bench measures forwarding, not the budget
+      { name: 'bench', tier: 4, clients: ['127.0.0.0/8'], allowlists: ['bench-allow.yaml'], wildcardBudget: false },
+    ],
     store: { path: join(spec.dir, 'dnsward', 'dnsward.db'), queryLog: true },
     detection: { enabled: true },
     log: { level: 'warn' },

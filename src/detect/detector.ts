@@ -1,6 +1,7 @@
 // Detector: one rule = one file under detectors/, named as its id; it sees one event plus the windows.
 import type { DetectionConfig } from '../config/sections/detection.js';
 import type { Finding } from '../model/alert.js';
+import type { Observation } from './dedupe.js';
 import type { QueryEvent } from '../model/query-event.js';
 import type { LexicalFeatures } from './features.js';
 import type { NameInfo } from './name-info.js';
@@ -24,6 +25,11 @@ export interface DetectionContext {
   readonly isNewSubdomain: boolean;
   /** Charset-weighted bytes this query added (0 when not a new subdomain). */
   readonly newBytes: number;
+  /**
+   * Distinct domains the agent sent data-carrying new names to in 5 min, among those it may not reach; 0 when
+   * this query added nothing to that spread.
+   */
+  readonly spreadDomains: number;
   readonly rules: Rules;
 }
 
@@ -35,6 +41,8 @@ export interface RuleHit {
   readonly features: Finding['features'];
   /** Alert key override for rules that are not per base domain (rate-spike uses "*"). */
   readonly baseDomain?: string;
+  /** Bytes override for rules whose volume is not the (agent, base domain) windows' (domain-spread). */
+  readonly bytes?: Observation['bytes'];
 }
 
 export interface Detector {

@@ -9,9 +9,11 @@ import { NameAnalyzer, type NameInfo } from './name-info.js';
 import { isDataQtype, isRareQtype } from './qtypes.js';
 import { DETECTORS } from './rule-set.js';
 import {
+  BeaconTrack,
   D,
   L,
   S,
+  stablePart,
   WindowStore,
   type AgentWindows,
   type DomainWindows,
@@ -163,21 +165,36 @@ export class DetectionEngine {
         (name.shape === 'embedded-fqdn' &&
           lexical.score >= this.config.rules['unique-subdomains'].minEncodedness);
       recordNew(key, ts, bytes, score, ctx.forwarded, counts, isDataQuery(event.qtype, name));
+      if (counts) {
+        key.long.add(ts, L.raw, lexical.subLength);
+        if (name.shape === 'free') trackBeacon(key, ts, stablePart(subdomainKey(name)));
+        if (event.decision !== 'allow') this.recordSpread(ctx, lexical, score, ts);
+      }
     }
     recordQuery(key, ts, event, name);
+  }
+
+  /** A data-carrying new name to a domain the agent is not allowed to reach counts towards its spread. */
+  private recordSpread(ctx: EventContext, lexical: LexicalFeatures, score: number, ts: number): void {
+    if (lexical.subLength < this.config.rules['domain-spread'].minLabelBytes) return;
+    const { agent } = ctx;
+    ctx.spreadDomains = agent.noteSpread(ctx.name.base, ts, lexical.subLength, score);
+    agent.spreadAttempted += ctx.newBytes;
+    if (ctx.forwarded) agent.spreadLeaked += ctx.newBytes;
   }
 
   private record(rule: string, hit: RuleHit, ctx: DetectionContext): void {
     this.findings++;
     const { event, key } = ctx;
     const bytes: Observation['bytes'] =
-      key !== null
+      hit.bytes ??
+      (key !== null
         ? { kind: 'window', windowId: key.id, leaked: key.cumLeaked, attempted: key.cumAttempted }
         : {
             kind: 'query',
             leaked: ctx.forwarded ? ctx.lexical().infoBytes : 0,
             attempted: ctx.lexical().infoBytes,
-          };
+          });
     this.book.record({
       rule,
       severity: hit.severity,
@@ -205,6 +222,7 @@ class EventContext implements DetectionContext {
   domain: DomainWindows | null = null;
   isNewSubdomain = false;
   newBytes = 0;
+  spreadDomains = 0;
   features: LexicalFeatures | null = null;
 
   constructor(
@@ -273,6 +291,18 @@ function recordNew(
   if (dataQuery) {
     key.short.add(ts, S.dataUniq);
     key.long.add(ts, L.dataUniq);
+  }
+}
+
+/** A key's beacon series starts at its second new name; the first leaves only its time and shape. */
+function trackBeacon(key: KeyWindows, ts: number, shape: number): void {
+  if (key.beacon !== null) key.beacon.add(ts, shape);
+  else if (Number.isNaN(key.firstNewTs)) {
+    key.firstNewTs = ts;
+    key.firstNewShape = shape;
+  } else {
+    key.beacon = new BeaconTrack(key.firstNewTs, key.firstNewShape);
+    key.beacon.add(ts, shape);
   }
 }
 

@@ -22,13 +22,15 @@ export const L = {
   answered: 7,
   nonLdh: 8,
   rare: 9,
+  /** Bytes of the new subdomains' labels as sent (not charset-weighted): the encoding-blind volume. */
+  raw: 10,
 } as const;
 /** Channels of the 24 h window of a key. */
 export const D = { bytes: 0, leaked: 1, uniq: 2, lexSum: 3 } as const;
 
 /** Everything the rules know about one agent talking to one registrable domain. */
 const SHORT = [MINUTE_MS, 12, 3] as const;
-const LONG = [FIVE_MINUTES_MS, 10, 10] as const;
+const LONG = [FIVE_MINUTES_MS, 10, 11] as const;
 const HOUR = [HOUR_MS, 12, 1] as const;
 const DAY = [DAY_MS, 24, 4] as const;
 const SHORT_AT = 0;
@@ -51,6 +53,10 @@ export class KeyWindows {
   cumLeaked = 0;
   queries = 0;
   lastTs: number;
+  /** The beacon series of this key's new subdomains; before its second name only the first one's time and shape. */
+  beacon: BeaconTrack | null = null;
+  firstNewTs = Number.NaN;
+  firstNewShape = 0;
 
   constructor(
     /** Unique per creation: seeds the subdomain hashes and tells alerts that the window was rebuilt. */
@@ -80,11 +86,23 @@ export class KeyWindows {
   }
 }
 
-/** Per-agent query rate with an EWMA per-minute baseline. */
+/** Channels of an agent's spread window (new names carrying data, to domains it is not allowed to reach). */
+export const SP = { raw: 0, lexSum: 1, names: 2 } as const;
+/** Distinct domains an agent's spread keeps for its alert (newest first). */
+const SPREAD_DOMAINS = 12;
+
+/** Per-agent query rate with an EWMA per-minute baseline, and the agent's spread over denied domains. */
 export class AgentWindows {
   readonly rate = new SlidingWindow(MINUTE_MS, 6, 1);
+  /** 5 min of data-carrying new names to domains the agent may not reach (made on the first such name). */
+  spread: SlidingWindow | null = null;
+  /** The domains behind `spread`, newest first, each with its latest time (bounded). */
+  readonly spreadDomains: { base: string; ts: number }[] = [];
   /** Queries the guard refused for this agent's rate limits, last minute. */
   readonly limited = new SlidingWindow(MINUTE_MS, 6, 1);
+  /** Charset-weighted bytes of the spread since these windows were created, and the forwarded share. */
+  spreadAttempted = 0;
+  spreadLeaked = 0;
   baselinePerMinute = 0;
   minutesObserved = 0;
   lastTs: number;
@@ -94,6 +112,8 @@ export class AgentWindows {
   constructor(
     readonly agentId: string,
     firstTs: number,
+    /** Unique per creation, from the key id sequence: an alert on the spread tracks its totals by it. */
+    readonly spreadId: number,
   ) {
     this.lastTs = firstTs;
     this.minute = Math.floor(firstTs / MINUTE_MS);
@@ -114,11 +134,76 @@ export class AgentWindows {
     if (ts > this.lastTs) this.lastTs = ts;
   }
 
+  /**
+   * Notes a data-carrying name of `bytes` (its lexical `score`) under `base`; returns the distinct domains
+   * seen within the window.
+   */
+  noteSpread(base: string, ts: number, bytes: number, score: number): number {
+    const spread = (this.spread ??= new SlidingWindow(FIVE_MINUTES_MS, 10, 3));
+    spread.add(ts, SP.raw, bytes);
+    spread.add(ts, SP.lexSum, score);
+    spread.add(ts, SP.names);
+    const list = this.spreadDomains;
+    const at = list.findIndex((d) => d.base === base);
+    if (at >= 0) list.splice(at, 1);
+    list.unshift({ base, ts });
+    if (list.length > SPREAD_DOMAINS) list.length = SPREAD_DOMAINS;
+    let recent = 0;
+    for (const d of list) if (ts - d.ts < FIVE_MINUTES_MS) recent++;
+    return recent;
+  }
+
   private fold(count: number, alpha: number): void {
     this.baselinePerMinute =
       this.minutesObserved === 0 ? count : alpha * count + (1 - alpha) * this.baselinePerMinute;
     this.minutesObserved++;
   }
+}
+
+/**
+ * The latest new subdomains of a key that share a stable part, with their arrival times (a bounded ring).
+ * Created at a key's second such name, so the many one-name keys of ordinary traffic pay nothing for it.
+ */
+export class BeaconTrack {
+  static readonly SIZE = 10;
+  readonly times: number[];
+
+  constructor(
+    first: number,
+    /** stablePart() of the latest name. */
+    public shape: number,
+  ) {
+    this.times = [first];
+  }
+
+  /** Adds a time; the series restarts when the name's stable part differs from the previous one's. */
+  add(ts: number, shape: number): void {
+    if (shape !== this.shape) this.times.length = 0;
+    this.shape = shape;
+    this.times.push(ts);
+    if (this.times.length > BeaconTrack.SIZE) this.times.shift();
+  }
+
+  /** Mean interval (ms) and its coefficient of variation over the series; null below 3 points. */
+  regularity(): { meanMs: number; cv: number } | null {
+    const t = this.times;
+    if (t.length < 3) return null;
+    const n = t.length - 1;
+    const meanMs = ((t[n] ?? 0) - (t[0] ?? 0)) / n;
+    if (meanMs <= 0) return null;
+    let sq = 0;
+    for (let i = 1; i <= n; i++) sq += ((t[i] ?? 0) - (t[i - 1] ?? 0) - meanMs) ** 2;
+    return { meanMs, cv: Math.sqrt(sq / n) / meanMs };
+  }
+}
+
+/**
+ * The part of a subdomain a beacon keeps while its counter or id changes, as a hash: the labels after the
+ * first ("5ac319-7.status" -> ".status"), or for a single label its first 4 characters.
+ */
+export function stablePart(subdomain: string): number {
+  const dot = subdomain.indexOf('.');
+  return dot < 0 ? hash53(subdomain.slice(0, 4), 1) : hash53(subdomain.slice(dot), 2);
 }
 
 /** Fleet-wide view of one registrable domain. */
@@ -202,7 +287,7 @@ export class WindowStore {
   agent(agentId: string, ts: number): AgentWindows {
     let agent = this.agents.get(agentId);
     if (agent === undefined || ts - agent.lastTs > Math.max(this.limits.idleExpiryMs, DAY_MS)) {
-      agent = new AgentWindows(agentId, ts);
+      agent = new AgentWindows(agentId, ts, this.nextKeyId++);
       this.agents.set(agentId, agent);
     }
     return agent;

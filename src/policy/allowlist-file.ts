@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { z } from 'zod';
 import { allowlistPath, EMBEDDED_DEFAULT, type LoadedConfig } from '../config/load.js';
+import { duration } from '../config/sections/common.js';
 import { parseYaml } from '../config/yaml-source.js';
 import { DnswardError } from '../errors.js';
 
@@ -23,6 +24,18 @@ const domainPattern = z
     return name.length <= 253 && HOSTNAME.test(name);
   }, 'expected a hostname ("api.example.org") or a wildcard ("*.example.org")');
 
+/** A wildcard entry's own budget: false turns the group's wildcardBudget off, fields override it. */
+const entryBudget = z.union([
+  z.literal(false),
+  z
+    .object({
+      window: duration.optional(),
+      uniqueSubdomains: z.number().int().positive().optional(),
+      bytes: z.number().int().positive().optional(),
+    })
+    .strict(),
+]);
+
 export const allowlistEntrySchema = z
   .object({
     domain: domainPattern,
@@ -30,8 +43,13 @@ export const allowlistEntrySchema = z
     owner: z.string().trim().min(1, 'owner must not be empty'),
     added: isoDate,
     expires: isoDate.optional(),
+    budget: entryBudget.optional().describe("new-name budget under this wildcard (overrides the group's)"),
   })
-  .strict();
+  .strict()
+  .refine((entry) => entry.budget === undefined || entry.domain.startsWith('*.'), {
+    message: 'budget applies to wildcard entries ("*.suffix") only',
+    path: ['budget'],
+  });
 
 export const allowlistFileSchema = z
   .object({

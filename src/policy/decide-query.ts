@@ -14,7 +14,8 @@ export function decideQuery(
 ): Decision {
   // rate limits and quarantines first: they hold whatever the allowlist says
   const decision = guard.admit(agent, group, name, now) ?? group.decide(name, qtype, now);
-  // new names past the exfiltration budget of an allowed base domain are denied too
-  if (decision.kind === 'allow' && !guard.withinBudget(agent, group, name, now)) return group.denied.budget;
+  // new names past the exfiltration budget of an allowed base domain or wildcard entry are denied too
+  if (decision.kind === 'allow' && !guard.withinBudget(agent, group, name, decision, now))
+    return group.denied.budget;
   return decision;
 }

@@ -6,6 +6,14 @@ import type { AllowlistEntry } from './allowlist-file.js';
 import { isDohResolver } from '../lib/doh-resolvers.js';
 import { isStrictHostname } from './hostname.js';
 import type { NameTrie } from '../lib/name-trie.js';
+import type { BudgetLimit } from './exfil-budget.js';
+
+/** The budget of one wildcard entry: its key in the guard's table and the suffix length names are cut at. */
+export interface WildcardBudget {
+  readonly id: string;
+  readonly suffixLength: number;
+  readonly limit: BudgetLimit;
+}
 
 export interface CompiledRules {
   readonly qtypes: ReadonlySet<number>;
@@ -29,6 +37,8 @@ export class GroupPolicy {
   readonly entries: readonly AllowlistEntry[];
   /** Limits and containment the stateful Guard applies for this group. */
   readonly guard: Pick<GroupConfig, 'rateLimit' | 'budget' | 'quarantine' | 'cnames' | 'maxAnswerBytes'>;
+  /** Allow decisions of wildcard entries -> their new-name budget (entries with the budget off are absent). */
+  private readonly wildcardBudgets = new Map<Decision, WildcardBudget>();
   private readonly strictNames: boolean;
   private readonly trie: NameTrie<AllowlistEntry>;
   // decisions are built once so the answer path allocates none
@@ -53,7 +63,12 @@ export class GroupPolicy {
       maxAnswerBytes: config.maxAnswerBytes,
     };
     for (const entry of rules.entries) {
-      this.allowByEntry.set(entry, Object.freeze({ kind: 'allow', ruleId: entry.id, reason: 'allowlisted' }));
+      const allow: Decision = Object.freeze({ kind: 'allow', ruleId: entry.id, reason: 'allowlisted' });
+      this.allowByEntry.set(entry, allow);
+      const budget = entry.wildcard ? wildcardLimit(config.wildcardBudget, entry.budget) : null;
+      if (budget !== null) {
+        this.wildcardBudgets.set(allow, { id: entry.id, suffixLength: entry.name.length, limit: budget });
+      }
     }
     const deny = (ruleId: string, reason: string): Decision =>
       Object.freeze({
@@ -100,8 +115,26 @@ export class GroupPolicy {
     return this.allowByEntry.get(entry) ?? this.denied.notListed;
   }
 
+  /** The new-name budget behind an allow decision, when a wildcard entry with a budget made it. */
+  wildcardBudget(decision: Decision): WildcardBudget | undefined {
+    return this.wildcardBudgets.get(decision);
+  }
+
   /** Whether `name` is covered by an unexpired allowlist entry (CNAME targets under `cnames: require-allowed`). */
   allows(name: string, now: number): boolean {
     return this.trie.lookup(name, (candidate) => candidate.expiresAt > now) !== undefined;
   }
+}
+
+/** The group's wildcard budget with the entry's overrides; null when either turns it off. */
+function wildcardLimit(
+  group: GroupConfig['wildcardBudget'],
+  entry: AllowlistEntry['budget'],
+): BudgetLimit | null {
+  if (group === false || entry === false) return null;
+  return {
+    window: entry?.window ?? group.window,
+    uniqueSubdomains: entry?.uniqueSubdomains ?? group.uniqueSubdomains,
+    bytes: entry?.bytes ?? group.bytes,
+  };
 }

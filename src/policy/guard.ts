@@ -36,8 +36,17 @@ export class Guard {
     return null;
   }
 
-  /** After policy allowed a name: false when it is a new name past the (agent, base domain) budget. */
-  withinBudget(agent: Agent, group: GroupPolicy, name: string, now: number): boolean {
+  /**
+   * After policy allowed a name: false when it is a new name past the (agent, base domain) budget, or past
+   * the (agent, wildcard entry) budget of the entry that allowed it.
+   */
+  withinBudget(agent: Agent, group: GroupPolicy, name: string, decision: Decision, now: number): boolean {
+    const wildcard = group.wildcardBudget(decision);
+    if (wildcard !== undefined) {
+      const cut = name.length - wildcard.suffixLength - 1;
+      const subdomain = cut > 0 ? name.slice(0, cut) : '';
+      if (!this.budgets.spend(`${agent.id}|${wildcard.id}`, subdomain, wildcard.limit, now)) return false;
+    }
     const budget = group.guard.budget;
     if (!budget) return true;
     const base = this.baseOf(name);

@@ -132,6 +132,7 @@ describe(`hostile input at the listeners (seed ${SEED})`, () => {
             tier: 4,
             clients: ['127.0.0.0/8'],
             allowlists: ['fuzz.yaml'],
+            wildcardBudget: false,
             qtypes: ['A', 'AAAA', 'TXT', 'MX', 'CNAME', 'SRV', 'HTTPS', 'NULL'],
           },
         ],

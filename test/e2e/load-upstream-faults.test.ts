@@ -23,7 +23,7 @@ async function serverFor(upstreams: readonly number[]): Promise<Dnsward> {
         tcpTimeoutMs: TCP_TIMEOUT_MS,
       },
       identity: { defaultGroup: 'agents' },
-      groups: [{ name: 'agents', tier: 3, allowlists: ['allow.yaml'] }],
+      groups: [{ name: 'agents', tier: 3, allowlists: ['allow.yaml'], wildcardBudget: false }],
       log: { level: 'error' },
     },
     { 'allow.yaml': ALLOWLIST },

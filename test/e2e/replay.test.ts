@@ -9,12 +9,10 @@ import { promisify } from 'node:util';
 import { REPO_ROOT, startDnsward } from '../helpers/dnsward.js';
 
 const run = promisify(execFile);
-const CAPTURES = [
-  'fixtures/benign-agent.pcap',
-  'fixtures/iodine-tunnel.pcap',
-  'fixtures/dns2tcp-tunnel.pcap',
-  'fixtures/exfil-script.pcap',
-];
+/** Every capture fixtures/labels.json labels (fixtures/make-captures.sh writes both). */
+const CAPTURES = Object.keys(
+  (JSON.parse(readFileSync(join(REPO_ROOT, 'fixtures/labels.json'), 'utf8')) as { files: object }).files,
+).map((file) => `fixtures/${file}`);
 const RESOLVERS = ['--resolver', '127.0.0.1', '--resolver', '::1'];
 
 async function replay(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -35,7 +33,12 @@ async function replay(...args: string[]): Promise<{ code: number; stdout: string
 }
 
 interface Report {
-  files: { file: string; queries: number; firstAlert: { severity: string } | null; error: string | null }[];
+  files: {
+    file: string;
+    queries: number;
+    firstAlert: { severity: string; queries: number; bytesAttempted: number } | null;
+    error: string | null;
+  }[];
   queries: number;
   decisions: Record<string, number>;
   alerts: { rule: string; severity: string; baseDomain: string; file: string; firstSeen: string }[];
@@ -62,6 +65,20 @@ describe('dnsward replay', () => {
     // alert times are capture time, not replay time
     const years = new Set(report.alerts.map((a) => a.firstSeen.slice(0, 4)));
     assert.ok(years.size >= 1);
+    // issue 21: every evasive style's first alert (>= medium) within 10 queries and 512 bytes
+    const evasive = report.files.filter((f) => f.file.includes('/evasive-'));
+    assert.ok(evasive.length >= 7);
+    for (const f of evasive) {
+      assert.ok(f.firstAlert !== null, `${f.file}: no alert`);
+      assert.ok(
+        f.firstAlert.queries <= 10,
+        `${f.file}: first alert after ${String(f.firstAlert.queries)} queries`,
+      );
+      assert.ok(
+        f.firstAlert.bytesAttempted <= 512,
+        `${f.file}: ${String(f.firstAlert.bytesAttempted)} bytes first`,
+      );
+    }
   });
 
   it('fails with a readable diff when a label expects the wrong thing', async () => {

@@ -72,6 +72,7 @@ describe('real tunnels through dnsward', () => {
             allowlists: ['wildcard.yaml'],
             qtypes: ['A', 'TXT'],
             budget: { window: '10m', uniqueSubdomains: 40, bytes: 4000 },
+            wildcardBudget: false,
           },
           {
             name: 'unbudgeted',
@@ -79,6 +80,7 @@ describe('real tunnels through dnsward', () => {
             clients: ['127.0.0.80/32'],
             allowlists: ['wildcard.yaml'],
             qtypes: ['A', 'TXT'],
+            wildcardBudget: false,
           },
         ],
       },

@@ -1,18 +1,7 @@
 // Seeded generators of hostile DNS messages: random bytes, valid queries mutated at random, and the classic
 // malformations (truncated headers, bad counts, compression loops, long labels and names, huge EDNS options).
 import dnsPacket from 'dns-packet';
-
-/** mulberry32: small, fast, good enough to pick mutations; the same seed gives the same packets. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './seeded-random.js';
 
 export class Fuzzer {
   private readonly random: () => number;

@@ -206,6 +206,62 @@ export const detectionSection = z
           })
           .strict()
           .default({}),
+        'subdomain-volume': z
+          .object({
+            enabled: ruleToggle(
+              'bytes of new subdomain labels per agent and base domain, whatever their alphabet (word lists too)',
+            ),
+            mediumBytes: bytes
+              .default(200)
+              .describe('new-subdomain bytes in 5 min for medium, with minNames'),
+            minNames: count.default(8).describe('new subdomains in 5 min that mediumBytes needs'),
+            minNameBytes: count
+              .default(20)
+              .describe('mean new-subdomain length that mediumBytes needs (CDN edge names are shorter)'),
+            encodedBytes: bytes
+              .default(150)
+              .describe('new-subdomain bytes in 5 min for medium when the names read as encoded'),
+            encodedNames: count.default(3).describe('new subdomains in 5 min that encodedBytes needs'),
+            highBytes: bytes.default(1024).describe('new-subdomain bytes in 5 min for high'),
+            minEncodedness: ratio
+              .default(0.45)
+              .describe('mean lexical score from which names read as encoded (raises severity, never gates)'),
+          })
+          .strict()
+          .default({}),
+        'domain-spread': z
+          .object({
+            enabled: ruleToggle(
+              'one agent spreading long new names over many registrable domains it is not allowed to reach',
+            ),
+            minLabelBytes: count.default(16).describe('subdomain length that counts a name as carrying data'),
+            mediumDomains: count.default(4).describe('distinct such domains in 5 min for medium'),
+            mediumBytes: bytes.default(150).describe('bytes of those names in 5 min for medium'),
+            highDomains: count.default(6).describe('distinct such domains in 5 min for high'),
+            highBytes: bytes.default(600).describe('bytes of those names in 5 min for high'),
+            minEncodedness: ratio
+              .default(0.45)
+              .describe('mean lexical score of those names needed (word-like spreads are ordinary browsing)'),
+          })
+          .strict()
+          .default({}),
+        beacon: z
+          .object({
+            enabled: ruleToggle('a periodic series of new names with a stable part to one base domain (C2)'),
+            lowCount: count.default(6).describe('regularly spaced new names for low'),
+            mediumCount: count.default(8).describe('regularly spaced new names for medium (it persists)'),
+            maxJitter: ratio
+              .default(0.2)
+              .describe('largest coefficient of variation of the intervals that still counts as periodic'),
+            minIntervalSeconds: z
+              .number()
+              .positive()
+              .default(1)
+              .describe('faster series are bursts, not beacons'),
+            maxIntervalSeconds: seconds.default(900),
+          })
+          .strict()
+          .default({}),
         'txt-null-burst': z
           .object({
             enabled: ruleToggle('TXT/NULL/KEY/MX/CNAME/... share and rate to one base domain'),

@@ -54,6 +54,25 @@ const budgetSchema = z
   })
   .strict();
 
+/** Every wildcard entry's default budget: new-name bytes one agent may send under it (issue 21: on by default). */
+export const DEFAULT_WILDCARD_BUDGET = { window: '1h', uniqueSubdomains: 50, bytes: 512 } as const;
+
+const wildcardBudgetSchema = z
+  .union([
+    z.literal(false),
+    z
+      .object({
+        window: duration.default(DEFAULT_WILDCARD_BUDGET.window),
+        uniqueSubdomains: z.number().int().positive().default(DEFAULT_WILDCARD_BUDGET.uniqueSubdomains),
+        bytes: z.number().int().positive().default(DEFAULT_WILDCARD_BUDGET.bytes),
+      })
+      .strict(),
+  ])
+  .default({})
+  .describe(
+    'per agent and wildcard entry: new names and their bytes under "*.suffix" per window (false: off; an entry\'s own budget overrides it)',
+  );
+
 const quarantineSchema = z
   .object({
     onSeverity: z.enum(['low', 'medium', 'high', 'critical']).default('high'),
@@ -88,6 +107,7 @@ export const groupSchema = z
     budget: budgetSchema
       .optional()
       .describe('exfiltration budget per agent + base domain, even for allowed names'),
+    wildcardBudget: wildcardBudgetSchema,
     quarantine: quarantineSchema
       .optional()
       .describe('contain an agent or domain when an alert fires; off by default'),

@@ -5,7 +5,13 @@ export const fakeTldLongLabel: Detector = {
   id: 'fake-tld-long-label',
   observe(ctx) {
     const { name } = ctx;
-    if (name.tldStatus !== 'unknown' || name.kind === 'internal' || name.kind === 'search-expansion')
+    // a single label (a bare pod or host name the search list failed on) cannot be delegated: it reaches no one
+    if (
+      name.tldStatus !== 'unknown' ||
+      name.kind === 'internal' ||
+      name.kind === 'search-expansion' ||
+      name.kind === 'single-label'
+    )
       return null;
     if (name.longestLabel < ctx.rules['fake-tld-long-label'].minLabel) return null;
     return {

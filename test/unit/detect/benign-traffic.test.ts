@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { QueryEvent } from '../../../src/model/query-event.js';
-import { aboveLow, event, HEX, lookups, prng, randomString, run, T0 } from './scenario.js';
+import { aboveLow, event, HEX, lookups, randomString, run, T0 } from './scenario.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 const EXTERNAL = Array.from(
   { length: 120 },
@@ -34,7 +35,7 @@ const scenarios: [string, () => QueryEvent[]][] = [
   [
     'Chrome random single-label probes after every network change',
     () => {
-      const rand = prng(1);
+      const rand = seededRandom(1);
       return Array.from({ length: 60 }, (_, i) =>
         event({
           ts: T0 + i * 1000,
@@ -47,7 +48,7 @@ const scenarios: [string, () => QueryEvent[]][] = [
   [
     'reverse DNS: 600 PTR lookups a minute, IPv4 and 72-char IPv6',
     () => {
-      const rand = prng(2);
+      const rand = seededRandom(2);
       return Array.from({ length: 600 }, (_, i) =>
         event({ ts: T0 + i * 100, qname: i % 2 === 0 ? ptr4(i) : ptr6(rand), qtype: 'PTR' }),
       );
@@ -56,7 +57,7 @@ const scenarios: [string, () => QueryEvent[]][] = [
   [
     'mail relay: Spamhaus ZEN/DBL, Sophos and McAfee reputation, 10 lookups/s for 3 min',
     () => {
-      const rand = prng(3);
+      const rand = seededRandom(3);
       return Array.from({ length: 1800 }, (_, i) => {
         const ts = T0 + i * 100;
         switch (i % 4) {
@@ -93,7 +94,7 @@ const scenarios: [string, () => QueryEvent[]][] = [
   [
     'CDN and cloud names: CloudFront tenants, googlevideo, Akamai, ELB, S3 buckets',
     () => {
-      const rand = prng(4);
+      const rand = seededRandom(4);
       const names = [
         ...Array.from(
           { length: 40 },
@@ -127,7 +128,7 @@ const scenarios: [string, () => QueryEvent[]][] = [
   [
     'mDNS / DNS-SD browsing with UUID instance names',
     () => {
-      const rand = prng(5);
+      const rand = seededRandom(5);
       return Array.from({ length: 100 }, (_, i) =>
         event({
           ts: T0 + i * 200,
@@ -157,7 +158,7 @@ const scenarios: [string, () => QueryEvent[]][] = [
   [
     'top-sites crawl: 3000 distinct registrable domains, some hash-like',
     () => {
-      const rand = prng(6);
+      const rand = seededRandom(6);
       return Array.from({ length: 3000 }, (_, i) =>
         event({
           ts: T0 + i * 300,

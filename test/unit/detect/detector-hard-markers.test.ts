@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { QueryEvent } from '../../../src/model/query-event.js';
-import { BASE32, event, prng, randomString, ruleSeverity, run, T0, tunnel } from './scenario.js';
+import { BASE32, event, randomString, ruleSeverity, run, T0, tunnel } from './scenario.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 type Case = [description: string, events: QueryEvent[], expected: string];
 
@@ -108,7 +109,7 @@ table('tunnel-tool-marker', [
   ['"dnscat" inside a label', [event({ qname: 'mydnscat.example.org' })], 'none'],
 ]);
 
-const rand = prng(9);
+const rand = seededRandom(9);
 table('fake-tld-long-label', [
   [
     'unknown TLD, 32-char label',

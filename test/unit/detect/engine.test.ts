@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { detectionSection } from '../../../src/config/sections/detection.js';
 import { DetectionEngine } from '../../../src/detect/engine.js';
-import { ALNUM, BASE32, event, maxSeverity, prng, randomString, rules, run, T0, tunnel } from './scenario.js';
+import { ALNUM, BASE32, event, maxSeverity, randomString, rules, run, T0, tunnel } from './scenario.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 const zone = 'x.tunnel-example.org';
 
@@ -17,7 +18,7 @@ describe('DetectionEngine', () => {
   });
 
   it('one lexical feature alone never raises above low', () => {
-    const rand = prng(8);
+    const rand = seededRandom(8);
     const alerts = run([
       event({ qname: `${randomString(rand, BASE32, 63)}.${randomString(rand, BASE32, 63)}.example.org` }),
     ]);
@@ -136,7 +137,7 @@ describe('DetectionEngine', () => {
   });
 
   it('lowSeverityFloor drops low findings', () => {
-    const rand = prng(9);
+    const rand = seededRandom(9);
     const alerts = run([event({ qname: `${randomString(rand, ALNUM, 60)}.example.org` })], {
       lowSeverityFloor: 'medium',
     });
@@ -153,7 +154,7 @@ describe('DetectionEngine', () => {
   it('keeps state bounded under a flood of unique names', () => {
     const limits = { maxKeys: 100, maxDomains: 200, maxRecentNames: 1000, maxAgents: 50 };
     const engine = new DetectionEngine(detectionSection.parse({ state: limits }));
-    const rand = prng(10);
+    const rand = seededRandom(10);
     for (let i = 0; i < 20_000; i++) {
       engine.process(
         event({

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expectedRandomEntropy, isServiceLabel, lexicalFeatures } from '../../../src/detect/features.js';
-import { ALNUM, BASE32, HEX, prng, randomString } from './scenario.js';
+import { ALNUM, BASE32, HEX, randomString } from './scenario.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 const score = (sub: string): number => lexicalFeatures(sub === '' ? [] : sub.split('.')).score;
 
@@ -35,7 +36,7 @@ describe('lexical score: benign look-alikes stay below 0.5', () => {
 });
 
 describe('lexical score: encoded data reads as encoded', () => {
-  const rand = prng(11);
+  const rand = seededRandom(11);
   const encoded: [string, string][] = [
     ['base32 3x52', [52, 52, 52].map((n) => randomString(rand, BASE32, n)).join('.')],
     ['hex 60+60', [60, 60].map((n) => randomString(rand, HEX, n)).join('.')],
@@ -68,7 +69,7 @@ describe('lexicalFeatures', () => {
   });
 
   it('normalises entropy by the charset: random hex reaches ~1 although it is only 4 bits/char', () => {
-    const f = lexicalFeatures([randomString(prng(3), HEX, 60)]);
+    const f = lexicalFeatures([randomString(seededRandom(3), HEX, 60)]);
     assert.ok(f.entropy < 4.01);
     assert.ok(f.entropyRatio > 0.95, String(f.entropyRatio));
   });
@@ -81,7 +82,7 @@ describe('lexicalFeatures', () => {
 
   it('scores English-like words lower than random letters of the same length on bigrams', () => {
     const english = lexicalFeatures(['thunderstorm']);
-    const random = lexicalFeatures([randomString(prng(5), 'abcdefghijklmnopqrstuvwxyz', 12)]);
+    const random = lexicalFeatures([randomString(seededRandom(5), 'abcdefghijklmnopqrstuvwxyz', 12)]);
     assert.ok(english.bigramBits < random.bigramBits);
   });
 
@@ -94,7 +95,7 @@ describe('lexicalFeatures', () => {
       for (const k of counts.values()) h -= (k / data.length) * Math.log2(k / data.length);
       return h;
     };
-    const rng = prng(11);
+    const rng = seededRandom(11);
     const labels = [
       'aaaa',
       'j\u00e4ger\u0101',

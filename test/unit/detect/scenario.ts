@@ -5,6 +5,7 @@ import { DetectionEngine } from '../../../src/detect/engine.js';
 import type { Severity } from '../../../src/model/alert.js';
 import { severityRank } from '../../../src/model/alert.js';
 import type { QueryEvent } from '../../../src/model/query-event.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 export const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 
@@ -31,18 +32,6 @@ export function event(overrides: Partial<QueryEvent> = {}): QueryEvent {
     respBytes: 80,
     answers: 1,
     ...overrides,
-  };
-}
-
-/** Mulberry32: a tiny seeded PRNG so scenarios are the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -73,7 +62,7 @@ export interface TunnelOptions {
 
 /** A tunnel/exfiltration client: every query a fresh encoded subdomain of `zone`. */
 export function tunnel(o: TunnelOptions): QueryEvent[] {
-  const rand = prng(o.seed ?? 7);
+  const rand = seededRandom(o.seed ?? 7);
   const out: QueryEvent[] = [];
   for (let i = 0; i < o.count; i++) {
     const labels: string[] = [];

@@ -16,7 +16,8 @@ import {
   type QueryFilter,
 } from '../../../src/store/query-log-reader.js';
 import { QueryLogWriter } from '../../../src/store/query-log-writer.js';
-import { event, prng, T0 } from '../detect/scenario.js';
+import { event, T0 } from '../detect/scenario.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 const DAY = 86_400_000;
 const dirs: string[] = [];
@@ -120,7 +121,7 @@ describe('query log segments', () => {
   it('finds the newest rows first, exactly, when segments overlap in time', () => {
     const db = tempDb();
     const writer = new QueryLogWriter(db, 30 * DAY);
-    const random = prng(7);
+    const random = seededRandom(7);
     const all: QueryEvent[] = [];
     // 40 batches; arrival times jitter by up to 3 s so a later segment can hold older queries (slow upstreams)
     for (let b = 0; b < 40; b++) {

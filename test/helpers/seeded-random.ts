@@ -1,0 +1,13 @@
+// A seeded PRNG (mulberry32) for tests, fuzzers and fixture plans: the same seed gives the same sequence.
+
+/** mulberry32: small, fast and good enough to pick names and mutations; returns values in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
