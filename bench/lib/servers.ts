@@ -150,7 +150,13 @@ export function dnswardBenchConfig(spec: DnswardSpec): Record<string, unknown> {
     identity: { defaultGroup: 'bench' },
     groups: [
       // cache-miss names are unique under the wildcard: the bench measures forwarding, not the budget
-      { name: 'bench', tier: 4, clients: ['127.0.0.0/8'], allowlists: ['bench-allow.yaml'], wildcardBudget: false },
+      {
+        name: 'bench',
+        tier: 4,
+        clients: ['127.0.0.0/8'],
+        allowlists: ['bench-allow.yaml'],
+        wildcardBudget: false,
+      },
     ],
     store: { path: join(spec.dir, 'dnsward', 'dnsward.db'), queryLog: true },
     detection: { enabled: true },
