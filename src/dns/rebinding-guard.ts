@@ -1,6 +1,7 @@
 // DNS rebinding guard: public names must not resolve to private, loopback, link-local or unique-local
 // addresses (an attacker's name pointed at 127.0.0.1 or 10.x reaches internal services from the agent).
 import dnsPacket from 'dns-packet';
+import type { Config } from '../config/schema.js';
 import { NameTrie } from '../lib/name-trie.js';
 import { addressToBigInt, parsePrefix, type Prefix } from '../lib/cidr.js';
 import { QTYPE } from '../lib/dns-codes.js';
@@ -32,6 +33,25 @@ export function isPrivateAddress(address: string): boolean {
   });
 }
 
+/** Where internal answers are expected, so never stripped (at and below each zone). */
+export const ALWAYS_INTERNAL_ZONES: readonly string[] = ['cluster.local'];
+
+/**
+ * The exempt names of a config: cluster.local and the configured cluster domain, detection.internalZones,
+ * every conditional-forwarding zone (whether or not its names go to a forward rule or to the default
+ * upstream), and guard.rebinding.allowNames. A public name answering with a private address is still stripped.
+ */
+export function rebindingExemptions(config: Config): string[] {
+  const zones = new Set([
+    ...ALWAYS_INTERNAL_ZONES,
+    config.guard.rebinding.clusterDomain,
+    ...config.detection.internalZones,
+    ...config.upstreams.forward.map((rule) => rule.zone),
+  ]);
+  zones.delete('');
+  return [...[...zones].flatMap((zone) => [zone, `*.${zone}`]), ...config.guard.rebinding.allowNames];
+}
+
 export class RebindingGuard {
   private readonly exempt = new NameTrie<true>();
   /** Answers from which private addresses were removed. */
@@ -49,7 +69,7 @@ export class RebindingGuard {
     }
   }
 
-  /** The answer with private A/AAAA records removed (unless the name is exempt); null if it cannot be rewritten. */
+  /** `name` is the normalized (lower-case) qname. The answer with private A/AAAA records removed (unless the name is exempt); null if it cannot be rewritten. */
   check(name: string, answer: UpstreamAnswer, questionEnd: number): UpstreamAnswer | null {
     if (
       !this.enabled ||
