@@ -112,3 +112,84 @@ describe('RebindingGuard', () => {
     );
   });
 });
+
+/** SVCB/HTTPS rdata: priority 1, target ".", then the given (key, value) parameters. */
+function svcb(name: string, type: 'HTTPS' | 'SVCB', params: [number, Buffer][]): dnsPacket.Answer {
+  const parts: Buffer[] = [Buffer.from([0, 1, 0])];
+  for (const [key, value] of params) {
+    const head = Buffer.alloc(4);
+    head.writeUInt16BE(key, 0);
+    head.writeUInt16BE(value.length, 2);
+    parts.push(head, value);
+  }
+  const code = type === 'HTTPS' ? 65 : 64;
+  return {
+    name,
+    type: `UNKNOWN_${code}`,
+    ttl: 60,
+    data: Buffer.concat(parts),
+  } as unknown as dnsPacket.Answer;
+}
+
+const v4hint = (...octets: number[][]): [number, Buffer] => [4, Buffer.from(octets.flat())];
+const v6hint = (...groups: string[]): [number, Buffer] => [
+  6,
+  Buffer.concat(groups.map((g) => Buffer.from(g.padEnd(32, '0'), 'hex'))),
+];
+const alpn: [number, Buffer] = [1, Buffer.from('\x02h2', 'latin1')];
+
+describe('RebindingGuard: finding M4 (hints, embedded IPv4, other sections, reserved ranges)', () => {
+  const guard = new RebindingGuard(true, rebindingExemptions(config()));
+  const name = 'svc.example.org';
+
+  it('drops HTTPS/SVCB records whose ipv4hint or ipv6hint is internal, keeps public ones', () => {
+    const left = afterGuard(guard, name, {
+      answers: [
+        svcb(name, 'HTTPS', [alpn, v4hint([127, 0, 0, 1])]),
+        svcb(name, 'SVCB', [v4hint([192, 0, 2, 1], [169, 254, 169, 254])]),
+        svcb(name, 'HTTPS', [v6hint('00000000000000000000000000000001')]),
+        svcb(name, 'HTTPS', [alpn, v4hint([192, 0, 2, 1]), v6hint('20010db8')]),
+      ],
+    });
+    assert.deepEqual(left.answers, ['UNKNOWN_65'], 'only the record with public hints is left');
+  });
+
+  it('strips internal addresses from the additional and authority sections', () => {
+    const left = afterGuard(guard, name, {
+      answers: [
+        {
+          name,
+          type: 'SRV',
+          ttl: 60,
+          data: { priority: 0, weight: 0, port: 443, target: 'meta.example.org' },
+        },
+      ],
+      additionals: [a('meta.example.org', '169.254.169.254'), a('www.example.org', '192.0.2.7')],
+      authorities: [{ name: 'example.org', type: 'NS', ttl: 60, data: 'ns.example.org' }],
+    });
+    assert.equal(left.answers.length, 1, 'the SRV record stays');
+    assert.deepEqual(left.additionals, ['192.0.2.7']);
+    assert.deepEqual(left.authorities, ['ns.example.org']);
+  });
+
+  it('strips NAT64, 6to4, IPv4-compatible and site-local AAAA, and reserved A ranges', () => {
+    for (const data of ['64:ff9b::a9fe:a9fe', '2002:a9fe:a9fe::1', '::a9fe:a9fe', 'fec0::1', 'ff02::1']) {
+      assert.deepEqual(afterGuard(guard, name, { answers: [aaaa(name, data)] }).answers, [], data);
+    }
+    for (const data of ['224.0.0.1', '255.255.255.255', '198.18.0.1', '240.0.0.1']) {
+      assert.deepEqual(afterGuard(guard, name, { answers: [a(name, data)] }).answers, [], data);
+    }
+    assert.deepEqual(afterGuard(guard, name, { answers: [aaaa(name, '64:ff9b::808:808')] }).answers, [
+      '64:ff9b::808:808',
+    ]);
+  });
+
+  it('leaves in-cluster names alone in every section', () => {
+    const svc = 'api.default.svc.cluster.local';
+    const left = afterGuard(guard, svc, {
+      answers: [svcb(svc, 'SVCB', [v4hint([10, 96, 0, 9])])],
+      additionals: [a(svc, '10.96.0.9')],
+    });
+    assert.deepEqual(left, { answers: ['UNKNOWN_64'], additionals: ['10.96.0.9'], authorities: [] });
+  });
+});
