@@ -3,7 +3,7 @@ import { loadConfig, type ConfigOverrides, type LoadedConfig } from './config/lo
 import { bindListeners } from './dns/bind-listeners.js';
 import { AnswerCache } from './dns/cache.js';
 import { QueryPipeline } from './dns/handle-query.js';
-import { RebindingGuard } from './dns/rebinding-guard.js';
+import { RebindingGuard, rebindingExemptions } from './dns/rebinding-guard.js';
 import { ResponseBuilder } from './dns/responses.js';
 import { UpstreamRouter } from './dns/upstream-router.js';
 import { upstreamStats } from './dns/upstream.js';
@@ -152,17 +152,13 @@ async function startResolver(
     udpMs: config.upstreams.timeoutMs,
     tcpMs: config.upstreams.tcpTimeoutMs,
   });
-  // names under conditional-forwarding zones (cluster.local, corp zones) legitimately resolve to private addresses
-  const internalNames = config.upstreams.forward.flatMap((rule) => [rule.zone, `*.${rule.zone}`]);
   const pipeline = new QueryPipeline({
     policy: reloader,
     guard: new Guard(config.guard.stateEntries, book),
     cache,
     router,
-    rebinding: new RebindingGuard(config.guard.rebinding.enabled, [
-      ...internalNames,
-      ...config.guard.rebinding.allowNames,
-    ]),
+    // in-cluster and internal zones legitimately resolve to private addresses
+    rebinding: new RebindingGuard(config.guard.rebinding.enabled, rebindingExemptions(config)),
     responses: new ResponseBuilder(DENY_NEGATIVE_TTL),
     events: queue,
     maxUdpPayload: config.listen.maxUdpPayload,

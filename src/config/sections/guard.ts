@@ -13,6 +13,14 @@ export const guardSection = z
           .array(z.string())
           .default([])
           .describe('names ("host.example" or "*.corp.example") whose answers may hold private addresses'),
+        clusterDomain: z
+          .string()
+          .min(1)
+          .transform((zone) => zone.toLowerCase().replace(/\.$/, ''))
+          .default('cluster.local')
+          .describe(
+            'the Kubernetes cluster domain (kubelet --cluster-domain); its names, like cluster.local, detection.internalZones and every forward zone, keep their private addresses',
+          ),
       })
       .strict()
       .default({}),
