@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
 import { allowlistPath, type LoadedConfig } from '../config/load.js';
 import { implicitGroup, TIER_CAPS, type GroupConfig } from '../config/sections/groups.js';
+import { prefixWarning } from '../lib/cidr.js';
 import { qtypeCode } from '../lib/dns-codes.js';
 import { DnswardError } from '../errors.js';
 import type { Agent } from '../model/agent.js';
@@ -45,6 +46,9 @@ export function compilePolicy(loaded: LoadedConfig, now = Date.now()): Policy {
     for (const client of group.clients) {
       const rule = typeof client === 'string' ? { cidr: client, agent: undefined } : client;
       rules.push({ cidr: rule.cidr, agent: rule.agent, group: group.name, tier: group.tier });
+      const warning = prefixWarning(rule.cidr);
+      if (warning !== null)
+        warnings.push(`${configName(loaded)}:1 groups.clients: group "${group.name}": ${warning}`);
     }
   }
 
