@@ -179,14 +179,24 @@ async function startResolver(
     maxUdpPayload: config.listen.maxUdpPayload,
   });
 
-  const { udp, tcp } = await bindListeners(config.listen.udp, config.listen.tcp, pipeline, {
-    recvBufferSize: config.listen.udpRecvBufferBytes,
-    tcp: {
-      idleTimeoutMs: config.listen.tcpIdleTimeoutMs,
-      maxConnections: config.listen.tcpMaxConnections,
-      maxInflight: config.listen.tcpMaxInflight,
-    },
-  });
+  let bound: Awaited<ReturnType<typeof bindListeners>>;
+  try {
+    bound = await bindListeners(config.listen.udp, config.listen.tcp, pipeline, {
+      recvBufferSize: config.listen.udpRecvBufferBytes,
+      tcp: {
+        idleTimeoutMs: config.listen.tcpIdleTimeoutMs,
+        maxConnections: config.listen.tcpMaxConnections,
+        maxInflight: config.listen.tcpMaxInflight,
+      },
+    });
+  } catch (error) {
+    // a failed bind must end the process: the stage thread and the database would keep it alive, listening nowhere
+    router.close();
+    await queue.close();
+    db.close();
+    throw error;
+  }
+  const { udp, tcp } = bound;
   const prune = setInterval(() => stages.prune(), PRUNE_INTERVAL_MS).unref();
   // quarantines released by the CLI (or expired) take effect within this interval
   const quarantineSync = setInterval(() => quarantines.sync(), QUARANTINE_SYNC_MS).unref();
