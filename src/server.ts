@@ -7,6 +7,7 @@ import { RebindingGuard, rebindingExemptions } from './dns/rebinding-guard.js';
 import { ResponseBuilder } from './dns/responses.js';
 import { UpstreamRouter } from './dns/upstream-router.js';
 import { upstreamStats } from './dns/upstream.js';
+import { IntervalGate } from './lib/interval-gate.js';
 import type { EventConsumer } from './model/event-consumer.js';
 import { EventQueue } from './events/event-queue.js';
 import { StageThread, wantsStageThread } from './events/stage-thread.js';
@@ -70,7 +71,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const loaded = loadConfig(options.configFile, options.overrides);
   // metrics and probes first: /readyz answers 503 until policy, database and listeners are up
   const dbProbe = databaseWritableProbe(loaded.config.store.path);
-  const readiness = new Readiness(dbProbe.check);
+  const readiness = new Readiness(dbProbe.check, loaded.config.store.requiredForReady);
   const listen = loaded.config.metrics.listen;
   const metrics = listen === null ? undefined : new ServerMetrics();
   const metricsHttp =
@@ -130,10 +131,12 @@ async function startResolver(
     quarantines.onAlerts(alerts);
   };
   const settings = { store: config.store, detection: config.detection };
+  const dropGate = new IntervalGate(10_000);
   const hooks = { onAlerts, onLost: (lost: number) => queue.countDrops(lost) };
   const stages: StageSink = wantsStageThread(config.store.thread)
     ? await StageThread.start(settings, log, hooks)
     : new Stages(db, settings, log, hooks);
+  readiness.storeWrites = () => stages.store;
   const consumers: EventConsumer[] = [stages];
   if (metrics) consumers.push(metrics.queries);
   const queue = new EventQueue(consumers, {
@@ -143,7 +146,11 @@ async function startResolver(
     downstream: () => stages.backlog,
     onDrops: (dropped) => {
       stages.recordDrops(dropped);
-      log.warn({ dropped }, 'event queue full: query events dropped');
+      if (dropGate.pass('drops') !== undefined)
+        log.warn(
+          { dropped, total: queue.dropped },
+          'query events dropped (queue full or query log not written)',
+        );
     },
   });
 
@@ -164,14 +171,24 @@ async function startResolver(
     maxUdpPayload: config.listen.maxUdpPayload,
   });
 
-  const { udp, tcp } = await bindListeners(config.listen.udp, config.listen.tcp, pipeline, {
-    recvBufferSize: config.listen.udpRecvBufferBytes,
-    tcp: {
-      idleTimeoutMs: config.listen.tcpIdleTimeoutMs,
-      maxConnections: config.listen.tcpMaxConnections,
-      maxInflight: config.listen.tcpMaxInflight,
-    },
-  });
+  let bound: Awaited<ReturnType<typeof bindListeners>>;
+  try {
+    bound = await bindListeners(config.listen.udp, config.listen.tcp, pipeline, {
+      recvBufferSize: config.listen.udpRecvBufferBytes,
+      tcp: {
+        idleTimeoutMs: config.listen.tcpIdleTimeoutMs,
+        maxConnections: config.listen.tcpMaxConnections,
+        maxInflight: config.listen.tcpMaxInflight,
+      },
+    });
+  } catch (error) {
+    // a failed bind must end the process: the stage thread and the database would keep it alive, listening nowhere
+    router.close();
+    await queue.close();
+    db.close();
+    throw error;
+  }
+  const { udp, tcp } = bound;
   const prune = setInterval(() => stages.prune(), PRUNE_INTERVAL_MS).unref();
   // quarantines released by the CLI (or expired) take effect within this interval
   const quarantineSync = setInterval(() => quarantines.sync(), QUARANTINE_SYNC_MS).unref();

@@ -4,7 +4,8 @@ const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as cons
 
 /** Milliseconds, or null when `text` is not a duration. */
 export function parseDurationMs(text: string): number | null {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  // no trim, no sign, no exponent: a config value is read exactly as written
+  const match = /^(\d{1,12}(?:\.\d{1,6})?)(ms|s|m|h|d)$/.exec(text);
   if (!match) return null;
   return Math.round(Number(match[1]) * UNITS[match[2] as keyof typeof UNITS]);
 }

@@ -9,7 +9,7 @@ export interface HostPort {
 export function parseHostPort(text: string, defaultPort: number): HostPort | null {
   let host = text;
   let port = defaultPort;
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
   if (bracketed) {
     host = bracketed[1] ?? '';
     if (bracketed[2] !== undefined) port = Number(bracketed[2]);
@@ -17,7 +17,10 @@ export function parseHostPort(text: string, defaultPort: number): HostPort | nul
     const colon = text.lastIndexOf(':');
     if (colon <= 0) return null;
     host = text.slice(0, colon);
-    port = Number(text.slice(colon + 1));
+    // decimal digits only: Number() reads "" as 0 (a random port), "0x35" as 53 and " 53" as 53
+    const digits = text.slice(colon + 1);
+    if (!/^\d{1,5}$/.test(digits)) return null;
+    port = Number(digits);
   }
   if (isIP(host) === 0 || !Number.isInteger(port) || port < 0 || port > 65535) return null;
   return { host, port };

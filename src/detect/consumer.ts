@@ -1,9 +1,12 @@
-// The detection stage behind the event queue: engine per batch, one SQLite transaction per batch of alert changes.
+// The detection stage behind the event queue: engine per batch, one SQLite transaction per batch of alert changes,
+// then the alerts are handed on (NDJSON, quarantine) whether or not that write succeeded; unsaved ones are retried.
 import type { DetectionConfig } from '../config/sections/detection.js';
 import type { EventConsumer } from '../model/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
 import { AlertRepository, type AlertWrite, type StoredAlert } from '../store/alert-repository.js';
 import type { Db } from '../store/database.js';
+import { describeStoreError, type StoreHealth } from '../store/store-health.js';
+import { IntervalGate } from '../lib/interval-gate.js';
 import type { AlertState } from '../model/alert.js';
 import { DetectionEngine } from './engine.js';
 
@@ -19,15 +22,25 @@ export interface DetectionConsumerOptions {
   readonly log?: DetectionLog;
   /** Wall clock for mute refresh and updated_at only; detection itself runs on event time. */
   readonly now?: () => number;
-  /** Called with every alert stored in a batch (metrics: alerts by rule; quarantine hooks). */
+  /**
+   * Called with every alert a batch created or updated, stored or not, so NDJSON alerts, metrics and quarantine
+   * never depend on a database write succeeding (a full disk must not switch detection off).
+   */
   readonly onAlerts?: (alerts: readonly AlertState[]) => void;
+  /** Told whether each alert write succeeded (/readyz). */
+  readonly health?: StoreHealth;
+  /** Failed writes are logged at most once per this interval (default 10 s), with the cause. */
+  readonly logIntervalMs?: number;
 }
 
 export interface DetectionConsumer extends EventConsumer {
   readonly engine: DetectionEngine;
-  /** Batches whose alerts could not be written (SQLite busy/full); counted, never thrown to the queue. */
+  /** Batches whose alerts could not be written (SQLite busy/full) or failed; counted, never thrown to the queue. */
   readonly failedBatches: () => number;
 }
+
+/** Alerts held for a store that cannot write, at most (they also went out through onAlerts). */
+const MAX_UNSAVED = 10_000;
 
 export function toAlertWrite(a: AlertState): AlertWrite {
   return {
@@ -91,6 +104,37 @@ export function createDetectionConsumer(options: DetectionConsumerOptions): Dete
   const refreshMs = config.alerts.mutesRefreshSeconds * 1000;
   let lastMuteLoad = Number.NEGATIVE_INFINITY;
   let failed = 0;
+  // alerts handed on but not yet stored (their write failed), by the engine's local id: retried with the next batch
+  const unsaved = new Map<number, AlertState>();
+  const gate = new IntervalGate(options.logIntervalMs ?? 10_000, now);
+
+  const save = (changes: readonly AlertState[]): void => {
+    for (const a of changes) {
+      unsaved.delete(a.localId); // re-inserted last: the oldest unsaved alert is the first to give up
+      unsaved.set(a.localId, a);
+    }
+    for (const id of unsaved.keys()) {
+      if (unsaved.size <= MAX_UNSAVED) break;
+      unsaved.delete(id);
+    }
+    if (unsaved.size === 0) return;
+    const pending = [...unsaved.values()];
+    try {
+      const ids = repo.saveBatch(
+        pending.map((a) => ({ id: a.dbId, alert: toAlertWrite(a) })),
+        now(),
+      );
+      pending.forEach((a, i) => (a.dbId = ids[i] ?? a.dbId));
+      unsaved.clear();
+      options.health?.succeeded();
+    } catch (error) {
+      failed++;
+      const cause = options.health?.failed(error) ?? describeStoreError(error);
+      const held = gate.pass('save');
+      if (held !== undefined)
+        log?.warn({ cause, unsaved: unsaved.size, failed, held }, 'detection: alerts not stored; retrying');
+    }
+  };
 
   const loadMutes = (): void => {
     const t = now();
@@ -116,13 +160,9 @@ export function createDetectionConsumer(options: DetectionConsumerOptions): Dete
         engine.processBatch(batch);
         const changes = engine.takeChanges();
         engine.forgetHistory();
-        if (changes.length === 0) return;
-        const ids = repo.saveBatch(
-          changes.map((a) => ({ id: a.dbId, alert: toAlertWrite(a) })),
-          now(),
-        );
-        changes.forEach((a, i) => (a.dbId = ids[i] ?? a.dbId));
-        options.onAlerts?.(changes);
+        // stored first when the store can (alerts then carry their row id), handed on whether or not it could
+        save(changes);
+        if (changes.length > 0) options.onAlerts?.(changes);
       } catch (error) {
         // consumers must not throw into the queue: count it, log it, keep detecting
         failed++;
@@ -130,7 +170,8 @@ export function createDetectionConsumer(options: DetectionConsumerOptions): Dete
       }
     },
     close(): void {
-      // every batch is committed as it is consumed; nothing is buffered here
+      // every batch is committed as it is consumed; only alerts whose write failed are still held: a last try
+      save([]);
     },
   };
 }

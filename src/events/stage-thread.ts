@@ -45,6 +45,7 @@ export class StageThread implements StageSink {
   /** Updated in place from each acknowledgement: metrics hold on to these objects. */
   private readonly queryLogStats = { lagMs: 0, written: 0 };
   private readonly hitStats = { failures: 0 };
+  private readonly storeState = { writable: true, cause: null as string | null };
 
   private constructor(
     private readonly data: StageWorkerData,
@@ -73,6 +74,10 @@ export class StageThread implements StageSink {
 
   get allowlistHits(): StageStats['allowlistHits'] {
     return this.data.settings.store.allowlistHits ? this.hitStats : undefined;
+  }
+
+  get store(): StageStats['store'] {
+    return this.storeState;
   }
 
   consume(batch: readonly QueryEvent[]): void {
@@ -109,6 +114,7 @@ export class StageThread implements StageSink {
         if (message.lost > 0) this.handlers.onLost(message.lost);
         Object.assign(this.queryLogStats, message.stats.queryLog);
         Object.assign(this.hitStats, message.stats.allowlistHits);
+        Object.assign(this.storeState, message.stats.store);
       } else if (message.kind === 'alerts') {
         this.handlers.onAlerts(message.alerts);
       }

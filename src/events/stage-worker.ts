@@ -25,7 +25,7 @@ port.on('message', (message: ToStages) => {
     case 'batch': {
       const batch = decodeRows(message.rows);
       stages.consumeEncoded(batch, message.rows);
-      const { queryLog, allowlistHits } = stages;
+      const { queryLog, allowlistHits, store } = stages;
       send({
         kind: 'done',
         count: batch.length,
@@ -33,6 +33,7 @@ port.on('message', (message: ToStages) => {
         stats: {
           queryLog: queryLog && { lagMs: queryLog.lagMs, written: queryLog.written },
           allowlistHits: allowlistHits && { failures: allowlistHits.failures },
+          store: { writable: store.writable, cause: store.cause },
         },
       });
       lost = 0;

@@ -11,6 +11,8 @@ import type { Db } from '../store/database.js';
 import { NdjsonSink } from '../store/ndjson-sink.js';
 import { encodeRows } from '../store/query-log-row.js';
 import { QueryLogWriter } from '../store/query-log-writer.js';
+import { StoreHealth, type StoreWriteState } from '../store/store-health.js';
+import { IntervalGate } from '../lib/interval-gate.js';
 import type { EventConsumer } from '../model/event-consumer.js';
 
 export interface StageSettings {
@@ -22,7 +24,12 @@ export interface StageSettings {
 export interface StageStats {
   readonly queryLog: { readonly lagMs: number; readonly written: number } | undefined;
   readonly allowlistHits: { readonly failures: number } | undefined;
+  /** Whether the last store writes succeeded, with the cause when not (/readyz). */
+  readonly store: StoreWriteState;
 }
+
+/** A failing store is logged at most once per interval per kind of write, with the cause and the count held. */
+const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 /** The stages as the event queue's consumer, inline or on the stage thread. */
 export interface StageSink extends EventConsumer, StageStats {
@@ -54,6 +61,8 @@ export class Stages implements StageSink {
   private readonly ndjson: NdjsonSink | undefined;
   private readonly hits: AllowlistHitRecorder | undefined;
   private readonly others: readonly InlineStage[];
+  private readonly health = new StoreHealth();
+  private readonly gate = new IntervalGate(FAILURE_LOG_INTERVAL_MS);
 
   constructor(
     db: Db,
@@ -62,7 +71,10 @@ export class Stages implements StageSink {
     private readonly hooks: StageHooks,
   ) {
     const { store, detection } = settings;
-    this.writer = store.queryLog ? new QueryLogWriter(db, store.retentionDays * 86_400_000) : undefined;
+    const maxBytes = store.queryLogMaxMiB === null ? null : store.queryLogMaxMiB * 1024 * 1024;
+    this.writer = store.queryLog
+      ? new QueryLogWriter(db, store.retentionDays * 86_400_000, maxBytes)
+      : undefined;
     const ndjson =
       store.ndjson === null
         ? undefined
@@ -76,6 +88,8 @@ export class Stages implements StageSink {
           db,
           config: detection,
           log,
+          health: this.health,
+          logIntervalMs: FAILURE_LOG_INTERVAL_MS,
           onAlerts: (alerts) => {
             ndjson?.writeAlerts(alerts);
             hooks.onAlerts(alerts);
@@ -93,6 +107,10 @@ export class Stages implements StageSink {
     return this.hits;
   }
 
+  get store(): StoreWriteState {
+    return this.health;
+  }
+
   consume(batch: readonly QueryEvent[]): void {
     if (batch.length > 0) this.consumeEncoded(batch, this.writer ? encodeRows(batch) : '');
   }
@@ -100,11 +118,15 @@ export class Stages implements StageSink {
   /** A batch whose rows the answer thread already encoded (the hand-off to the stage thread is that text). */
   consumeEncoded(batch: readonly QueryEvent[], rowsJson: string): void {
     try {
-      this.writer?.writeSegment(batch, rowsJson);
+      if (this.writer?.writeSegment(batch, rowsJson) === false) {
+        this.hooks.onLost(batch.length);
+        this.warnOnce('cap', { capped: this.writer.capped }, 'query log at its size cap: rows dropped');
+      } else if (this.writer) this.health.succeeded();
     } catch (error) {
       // a full disk or a database locked too long must not take the resolver down: the rows are lost, and counted
-      this.log.error({ err: error, lost: batch.length }, 'query log: batch not written');
+      const cause = this.health.failed(error);
       this.hooks.onLost(batch.length);
+      this.warnOnce('write', { cause, lost: batch.length }, 'query log write failed: rows dropped');
     }
     for (const consumer of this.others) consumer.consume(batch);
   }
@@ -113,7 +135,8 @@ export class Stages implements StageSink {
     try {
       this.writer?.recordDrops(dropped);
     } catch (error) {
-      this.log.error({ err: error, dropped }, 'query log: drop count not written');
+      const cause = this.health.failed(error);
+      this.warnOnce('drops', { cause, dropped }, 'query log: drop count not written');
     }
   }
 
@@ -121,8 +144,14 @@ export class Stages implements StageSink {
     try {
       this.writer?.prune();
     } catch (error) {
-      this.log.error({ err: error }, 'query log: retention prune failed');
+      this.log.error({ cause: this.health.failed(error) }, 'query log: retention prune failed');
     }
+  }
+
+  /** Logs `msg` at most once per interval per key, saying how many times it was held back meanwhile. */
+  private warnOnce(key: string, fields: object, msg: string): void {
+    const held = this.gate.pass(key);
+    if (held !== undefined) this.log.error({ ...fields, held }, msg);
   }
 
   close(): void {

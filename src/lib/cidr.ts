@@ -10,16 +10,32 @@ export interface Prefix {
   readonly network: bigint;
 }
 
-/** Parses "10.0.0.0/8", "fd00::/8" or a bare address (a /32 or /128). */
+/**
+ * Parses "10.0.0.0/8", "fd00::/8" or a bare address (a /32 or /128). The prefix length is decimal digits only:
+ * `Number()` would read "10.40.0.0/" as /0 (the whole Internet), "/0x10" as 16 and "/ 16" as 16.
+ */
 export function parsePrefix(text: string): Prefix | null {
   const slash = text.indexOf('/');
   const address = slash < 0 ? text : text.slice(0, slash);
   const parsed = addressToBigInt(address);
   if (!parsed) return null;
   const max = parsed.family === 4 ? 32 : 128;
-  const bits = slash < 0 ? max : Number(text.slice(slash + 1));
-  if (!Number.isInteger(bits) || bits < 0 || bits > max) return null;
+  const length = text.slice(slash + 1);
+  if (slash >= 0 && !/^\d{1,3}$/.test(length)) return null;
+  const bits = slash < 0 ? max : Number(length);
+  if (bits > max) return null;
   return { family: parsed.family, bits, network: parsed.value & mask(parsed.family, bits) };
+}
+
+/** Why a valid prefix is probably not what was meant (a /0 rule, host bits set), or null. */
+export function prefixWarning(text: string): string | null {
+  const prefix = parsePrefix(text);
+  if (!prefix) return null;
+  if (prefix.bits === 0) return `"${text}" matches every ${prefix.family === 4 ? 'IPv4' : 'IPv6'} address`;
+  const address = addressToBigInt(text.slice(0, text.indexOf('/') < 0 ? text.length : text.indexOf('/')));
+  if (address && address.value !== prefix.network)
+    return `"${text}" has host bits set: it is read as the whole /${prefix.bits} network`;
+  return null;
 }
 
 export function mask(family: Family, bits: number): bigint {

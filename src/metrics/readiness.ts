@@ -1,26 +1,39 @@
-// Readiness for /readyz: listeners bound, a policy loaded, the database writable. Every check must pass.
+// Readiness for /readyz: listeners bound, a policy loaded, the database writable (the probe and the stages' last
+// real writes: a probe that writes nothing passes on a full disk). Every check must pass.
 import Database from 'better-sqlite3';
+import type { StoreWriteState } from '../store/store-health.js';
 
 export interface ReadinessReport {
   readonly ready: boolean;
   readonly checks: { readonly listeners: boolean; readonly policy: boolean; readonly database: boolean };
+  /** Why the database check fails: the last failed write's cause (SQLITE_FULL: …). */
+  readonly databaseCause?: string;
 }
 
 /** Flipped by the composition root as the server starts and stops. */
 export class Readiness {
   listenersBound = false;
   policyLoaded = false;
+  /** The stages' last writes, set once they run. */
+  storeWrites: () => StoreWriteState = () => ({ writable: true, cause: null });
 
-  constructor(private readonly databaseWritable: () => boolean = () => false) {}
+  /** `storeRequired` false (store.requiredForReady): a store that cannot write is reported, not a failure. */
+  constructor(
+    private readonly databaseWritable: () => boolean = () => false,
+    private readonly storeRequired = true,
+  ) {}
 
   report(): ReadinessReport {
+    // only asked once the rest is up: the probe touches the file
+    const up = this.listenersBound && this.policyLoaded;
+    const writes = this.storeWrites();
     const checks = {
       listeners: this.listenersBound,
       policy: this.policyLoaded,
-      // only asked once the rest is up: the probe touches the file
-      database: this.listenersBound && this.policyLoaded && this.databaseWritable(),
+      database: up && this.databaseWritable() && writes.writable,
     };
-    return { ready: checks.listeners && checks.policy && checks.database, checks };
+    const ready = up && (checks.database || !this.storeRequired);
+    return writes.cause === null ? { ready, checks } : { ready, checks, databaseCause: writes.cause };
   }
 }
 

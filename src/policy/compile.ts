@@ -2,10 +2,12 @@
 import { createHash } from 'node:crypto';
 import type { LoadedConfig } from '../config/load.js';
 import { implicitGroup, TIER_CAPS, type GroupConfig } from '../config/sections/groups.js';
+import { prefixWarning } from '../lib/cidr.js';
 import { qtypeCode } from '../lib/dns-codes.js';
 import { DnswardError } from '../errors.js';
 import type { Agent } from '../model/agent.js';
 import { configName, readGroupAllowlists, type AllowlistEntry } from './allowlist-file.js';
+import { isPlaceholder, wildcardRisk } from './allowlist-lint.js';
 import { DEFAULT_QTYPES } from './default-qtypes.js';
 import { GroupPolicy } from './group-policy.js';
 import { IdentityTable, type IdentityRule } from './identity.js';
@@ -42,6 +44,9 @@ export function compilePolicy(loaded: LoadedConfig, now = Date.now()): Policy {
     for (const client of group.clients) {
       const rule = typeof client === 'string' ? { cidr: client, agent: undefined } : client;
       rules.push({ cidr: rule.cidr, agent: rule.agent, group: group.name, tier: group.tier });
+      const warning = prefixWarning(rule.cidr);
+      if (warning !== null)
+        warnings.push(`${configName(loaded)}:1 groups.clients: group "${group.name}": ${warning}`);
     }
   }
 
@@ -101,6 +106,7 @@ function compileGroup(
         continue;
       }
       seen.set(entry.domain, entry);
+      errors.push(...entryErrors(entry, display));
       if (entry.expiresAt <= now)
         warnings.push(
           `${display}:${entry.line} expires: "${entry.domain}" expired on ${entry.expires ?? ''}; it no longer matches`,
@@ -122,4 +128,21 @@ function compileGroup(
     if (code !== undefined) qtypes.add(code); // the schema already rejected unknown names
   }
   return new GroupPolicy(group, { qtypes, trie, entries });
+}
+
+/**
+ * What `dnsward allowlist check` calls an error about one entry is an error here too, so `config check`, `serve`
+ * and `reload` refuse it: a wildcard on a public suffix or a multi-tenant platform, a placeholder justification
+ * or owner.
+ */
+function entryErrors(entry: AllowlistEntry, display: string): string[] {
+  const at = `${display}:${entry.line}`;
+  const errors: string[] = [];
+  const risk = entry.wildcard ? wildcardRisk(entry.name) : null;
+  if (risk) errors.push(`${at} domain: ${risk.message} (${risk.code})`);
+  if (isPlaceholder(entry.justification))
+    errors.push(`${at} justification: "${entry.justification}" is a placeholder (placeholder-justification)`);
+  if (isPlaceholder(entry.owner))
+    errors.push(`${at} owner: "${entry.owner}" is a placeholder (placeholder-owner)`);
+  return errors;
 }

@@ -1,5 +1,6 @@
 // Query-log writer: one SQLite transaction and one segment row per batch of events (AG-404 4.4); drops are
-// recorded too. Column order is the `queries` view's (migrations/009-query-log-segments.sql).
+// recorded too. Column order is the `queries` view's (migrations/009-query-log-segments.sql). Past its size cap
+// (a high-water mark on the database's used pages) a batch's rows are not written: counted, and alerts keep room.
 import type { EventConsumer } from '../model/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
 import type { Db } from './database.js';
@@ -9,14 +10,20 @@ export class QueryLogWriter implements EventConsumer {
   private readonly insertBatch;
   private readonly insertDrops;
   private readonly deleteOlder;
+  private readonly pageSize: number;
   written = 0;
+  /** Rows not written because the database was at maxBytes. */
+  capped = 0;
   /** Milliseconds between the newest event's arrival and its commit, at the last batch. */
   lagMs = 0;
 
+  /** `maxBytes`: the query log stops growing once the database's used pages reach it (null: no cap). */
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly retentionMs: number,
+    private readonly maxBytes: number | null = null,
   ) {
+    this.pageSize = db.pragma('page_size', { simple: true }) as number;
     const insertSegment = db.prepare(
       'INSERT INTO query_log_segments (first_ts, last_ts, count, rows) VALUES (?, ?, ?, ?)',
     );
@@ -51,11 +58,26 @@ export class QueryLogWriter implements EventConsumer {
     if (batch.length > 0) this.writeSegment(batch, encodeRows(batch));
   }
 
-  /** `rowsJson` is encodeRows(batch), already made where the batch was handed over (the stage thread). */
-  writeSegment(batch: readonly QueryEvent[], rowsJson: string): void {
+  /** Bytes in use: pages minus free pages (retention frees pages that later segments reuse). */
+  usedBytes(): number {
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const free = this.db.pragma('freelist_count', { simple: true }) as number;
+    return (pages - free) * this.pageSize;
+  }
+
+  /**
+   * `rowsJson` is encodeRows(batch), already made where the batch was handed over (the stage thread). Returns
+   * false when the batch was not written because the database is at its cap (the rows are counted in `capped`).
+   */
+  writeSegment(batch: readonly QueryEvent[], rowsJson: string): boolean {
+    if (this.maxBytes !== null && this.usedBytes() >= this.maxBytes) {
+      this.capped += batch.length;
+      return false;
+    }
     this.insertBatch(batch, rowsJson);
     this.written += batch.length;
     this.lagMs = Date.now() - (batch[batch.length - 1]?.ts ?? Date.now());
+    return true;
   }
 
   recordDrops(dropped: number, now = Date.now()): void {

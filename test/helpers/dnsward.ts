@@ -36,15 +36,27 @@ export async function startDnsward(
   return spawnDnsward(dir, configPath, dbPath);
 }
 
-export async function spawnDnsward(dir: string, configPath: string, dbPath: string): Promise<Dnsward> {
-  const proc = startProcess(
-    process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'src/main.ts'), 'serve', '--config', configPath],
-    {
-      ...process.env,
-      NODE_OPTIONS: '',
-    },
-  );
+export interface SpawnOptions {
+  /** RLIMIT_FSIZE of the process (prlimit): no file it writes grows past this many bytes, as on a full disk. */
+  readonly fileSizeLimit?: number;
+}
+
+export async function spawnDnsward(
+  dir: string,
+  configPath: string,
+  dbPath: string,
+  options: SpawnOptions = {},
+): Promise<Dnsward> {
+  const node = [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src/main.ts')];
+  const command =
+    options.fileSizeLimit === undefined
+      ? node
+      : ['prlimit', `--fsize=${options.fileSizeLimit}`, '--', ...node];
+  const [file = process.execPath, ...args] = command;
+  const proc = startProcess(file, [...args, 'serve', '--config', configPath], {
+    ...process.env,
+    NODE_OPTIONS: '',
+  });
   let port = 0;
   await waitFor(
     () => {

@@ -29,6 +29,22 @@ export const storeSection = z
       .positive()
       .default(30)
       .describe('query-log rows older than this are deleted'),
+    queryLogMaxMiB: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .default(1024)
+      .describe(
+        'high-water mark: once the database holds this many MiB, query-log rows are dropped (counted as ' +
+          'dropped events) so alerts and quarantines keep room; null = no cap',
+      ),
+    requiredForReady: z
+      .boolean()
+      .default(true)
+      .describe(
+        '/readyz fails while the store cannot write (full disk, I/O error); false = report it, stay ready',
+      ),
     pidFile: z
       .union([z.string().min(1), z.literal(false)])
       .nullable()

@@ -47,4 +47,36 @@ describe('Stages (inline)', () => {
     stages.close();
     db.close();
   });
+
+  it('H1: the query log stops at its size cap (high-water mark), counts the drop and keeps detecting', () => {
+    const path = join(dir, 'capped.db');
+    const db = openDatabase(path);
+    const alerts: AlertState[] = [];
+    const lost: number[] = [];
+    const stages = new Stages(
+      db,
+      // 1 MiB: the schema alone is well under it; 6000 rows of long names are over
+      { store: storeSection.parse({ path, queryLogMaxMiB: 1 }), detection: detectionSection.parse({}) },
+      createLogger('silent'),
+      { onAlerts: (a) => alerts.push(...a), onLost: (n) => lost.push(n) },
+    );
+    for (let b = 0; b < 60; b++)
+      stages.consume(
+        Array.from({ length: 100 }, (_, i) =>
+          event({ ts: T0 + b * 100 + i, qname: `${'n'.repeat(120)}-${b}-${i}.example.org` }),
+        ),
+      );
+    const written = stages.queryLog?.written ?? 0;
+    assert.ok(written > 0 && written < 6000, `${written} rows written`);
+    assert.equal(
+      lost.reduce((a, n) => a + n, 0),
+      6000 - written,
+      'every row not written is counted',
+    );
+    stages.consume([event({ ts: T0 + 5000, qtype: 'NULL', qname: 'x.tunnel.example.net' })]);
+    assert.ok(alerts.some((a) => a.rule === 'null-qtype'));
+    assert.equal(stages.store.writable, true, 'a capped query log is not a broken store');
+    stages.close();
+    db.close();
+  });
 });
