@@ -512,7 +512,7 @@ describe('deploy/kubernetes manifests', () => {
       const allowlistKey =
         Object.keys(configMap.data).find((key) => key !== posix.basename(configPath)) ?? '';
       const allowlist = configMap.data[allowlistKey] ?? '';
-      const added = `${allowlist.trimEnd()}\n  - domain: reload-check.example.org\n    justification: "test"\n    owner: test\n    added: 2026-11-01\n`;
+      const added = `${allowlist.trimEnd()}\n  - domain: reload-check.example.org\n    justification: "reload check (deploy test)"\n    owner: platform-qa\n    added: 2026-11-01\n`;
       publish({ ...configMap.data, [allowlistKey]: added });
       await waitFor(/"msg":"policy reloaded"/, 'no reload after the ..data swap');
 
