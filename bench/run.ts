@@ -34,7 +34,7 @@ import {
   type BenchServer,
   type StartSpec,
 } from './lib/servers.js';
-import { formatTable } from './lib/table.js';
+import { formatTable, type WorkloadResult } from './lib/table.js';
 import {
   missName,
   WORKLOAD_LABELS,
@@ -78,24 +78,6 @@ const LOAD_CPUS = pin ? '1' : undefined;
 const clients = Number(flags.clients);
 const outstanding = Number(flags.outstanding);
 
-export interface WorkloadResult {
-  readonly server: ServerName;
-  readonly workload: Workload;
-  readonly qps: number;
-  readonly sent: number;
-  readonly completed: number;
-  readonly lost: number;
-  readonly avgMs: number;
-  readonly p50Ms: number | null;
-  readonly p99Ms: number | null;
-  readonly p999Ms: number | null;
-  readonly maxMs: number;
-  readonly cpuPercent: number;
-  readonly rcodes: Readonly<Record<string, number>>;
-  /** The run answered more unique names than the file held: the tail was served from cache. */
-  readonly wrapped: boolean;
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'dnsward-bench-'));
 const resultsDir = join(REPO_ROOT, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
@@ -133,7 +115,7 @@ async function main(): Promise<void> {
   const upstream = track(await startAuthoritative(dir, data.zoneFile, upstreamPort, LOAD_CPUS));
   log(`upstream ${upstream.name} on 127.0.0.1:${upstreamPort}`);
 
-  const results: WorkloadResult[] = [];
+  const results: WorkloadResult<ServerName>[] = [];
   const memoryByServer: Partial<Record<ServerName, { peakRssMiB: number; rssMiB: number }>> = {};
   const profiles: Partial<Record<Workload, ProfileSummary>> = {};
 
@@ -302,7 +284,7 @@ async function measure(
   workload: Workload,
   dataFile: string,
   uniqueLines: number,
-): Promise<WorkloadResult> {
+): Promise<WorkloadResult<ServerName>> {
   const verboseFile = flags['no-latency'] ? undefined : join(dir, `verbose-${name}-${workload}.txt`);
   const cpuBefore = cpuSeconds(server.pid);
   const started = performance.now();
@@ -438,7 +420,9 @@ async function longRun(upstreamPort: number, duration: number, qps: number): Pro
   }
 }
 
-function ratios(results: readonly WorkloadResult[]): Record<string, Record<string, number | null>> {
+function ratios(
+  results: readonly WorkloadResult<ServerName>[],
+): Record<string, Record<string, number | null>> {
   const out: Record<string, Record<string, number | null>> = {};
   for (const workload of WORKLOADS) {
     const qps = (server: ServerName): number | undefined =>

@@ -1,6 +1,24 @@
 // The benchmark's one table: per workload, every server's rate, latency, losses and CPU, then the ratios.
-import type { WorkloadResult } from '../run.js';
 import { WORKLOAD_LABELS, type Workload } from './zone.js';
+
+/** One server's run of one workload (`server` is the bench's server name). */
+export interface WorkloadResult<Server extends string = string> {
+  readonly server: Server;
+  readonly workload: Workload;
+  readonly qps: number;
+  readonly sent: number;
+  readonly completed: number;
+  readonly lost: number;
+  readonly avgMs: number;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly p999Ms: number | null;
+  readonly maxMs: number;
+  readonly cpuPercent: number;
+  readonly rcodes: Readonly<Record<string, number>>;
+  /** The run answered more unique names than the file held: the tail was served from cache. */
+  readonly wrapped: boolean;
+}
 
 export function formatTable(
   results: readonly WorkloadResult[],

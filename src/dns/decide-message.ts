@@ -33,7 +33,24 @@ export interface Decided {
 }
 
 /** Stands in until identify runs (a dropped message is never attributed). */
-export const UNIDENTIFIED: Agent = Object.freeze({ id: '', group: '', tier: 1 });
+const UNIDENTIFIED: Agent = Object.freeze({ id: '', group: '', tier: 1 });
+
+/** One query's record, undecided yet: the server's in-flight record extends it, replay uses it as is. */
+export class DecidedQuery implements Decided {
+  agent = UNIDENTIFIED;
+  query: Query | null = null;
+  decision: EventDecision = 'malformed';
+  reason = '';
+  ruleId = 'listener';
+  answeredBy: AnsweredBy = 'listener';
+  group: GroupPolicy | null = null;
+  verdict: Decision | null = null;
+  /** Upstream "addr:port" that answered, once one did. */
+  upstream: string | null = null;
+
+  /** `ts`: epoch ms at arrival (capture time in replay). */
+  constructor(readonly ts: number) {}
+}
 
 /** Fills `into` (left as it was for 'drop'). `now` is epoch ms: arrival time, or capture time in replay. */
 export function decideMessage(

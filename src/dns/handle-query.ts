@@ -7,7 +7,7 @@ import type { Guard } from '../policy/guard.js';
 import { answerForClient } from './answer-wire.js';
 import { cacheKey, toCachedAnswer, type AnswerCache, type CachedAnswer } from './cache.js';
 import { qtypeName, RCODE, rcodeName } from '../lib/dns-codes.js';
-import { decideMessage, UNIDENTIFIED, type Decided } from './decide-message.js';
+import { decideMessage, DecidedQuery } from './decide-message.js';
 import type { RebindingGuard } from './rebinding-guard.js';
 import { headerOnly, type ResponseBuilder } from './responses.js';
 import type { UpstreamRouter } from './upstream-router.js';
@@ -38,15 +38,17 @@ export interface PipelineDeps {
 }
 
 /** One query in flight: what arrived, who asked, and what has been decided so far (one object per query). */
-interface InFlight extends Decided {
-  readonly msg: Buffer;
-  readonly client: Client;
-  readonly reply: Reply;
-  /** performance.now() at arrival, for latencyUs. */
-  readonly arrived: number;
-  /** Epoch ms at arrival. */
-  readonly ts: number;
-  upstream: string | null;
+class InFlight extends DecidedQuery {
+  constructor(
+    readonly msg: Buffer,
+    readonly client: Client,
+    readonly reply: Reply,
+    /** performance.now() at arrival, for latencyUs. */
+    readonly arrived: number,
+    ts: number,
+  ) {
+    super(ts);
+  }
 }
 
 export class QueryPipeline {
@@ -58,22 +60,7 @@ export class QueryPipeline {
   handle(msg: Buffer, client: Client, reply: Reply): void {
     const arrived = performance.now();
     const ts = Date.now();
-    const q: InFlight = {
-      msg,
-      client,
-      reply,
-      arrived,
-      ts,
-      agent: UNIDENTIFIED,
-      query: null,
-      decision: 'malformed',
-      reason: '',
-      ruleId: 'listener',
-      answeredBy: 'listener',
-      group: null,
-      verdict: null,
-      upstream: null,
-    };
+    const q = new InFlight(msg, client, reply, arrived, ts);
     // 1-3. decode, identify, class, guard + policy: the decide step replay runs too
     const outcome = decideMessage(msg, client.address, this.deps.policy.current, this.deps.guard, ts, q);
     if (outcome === 'drop') {

@@ -2,7 +2,7 @@
 import { basename } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { qtypeName, rcodeName } from '../lib/dns-codes.js';
-import { decideMessage, UNIDENTIFIED, type Decided, type Outcome } from '../dns/decide-message.js';
+import { decideMessage, DecidedQuery, type Outcome } from '../dns/decide-message.js';
 import { alertJson } from '../model/alert.js';
 import type { AlertState } from '../model/alert.js';
 import { DetectionEngine } from '../detect/engine.js';
@@ -94,18 +94,7 @@ async function replayFile(
     }
     const { query: captured, response } = record;
     if (!captured) continue;
-    const q: Decided & { ts: number; upstream: string | null } = {
-      ts: captured.ts,
-      agent: UNIDENTIFIED,
-      query: null,
-      decision: 'malformed',
-      reason: '',
-      ruleId: 'listener',
-      answeredBy: 'listener',
-      group: null,
-      verdict: null,
-      upstream: null,
-    };
+    const q = new DecidedQuery(captured.ts);
     const outcome = decideMessage(captured.payload, captured.srcIp, policy, guard, captured.ts, q);
     if (outcome === 'drop') continue;
     queries++;

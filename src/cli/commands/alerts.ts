@@ -10,6 +10,7 @@ import {
   type StoredAlert,
 } from '../../store/alert-repository.js';
 import { openDatabase, type Db } from '../../store/database.js';
+import { processIo, type CommandIo } from '../command-io.js';
 import { parseTime } from '../options.js';
 import {
   formatBytes,
@@ -22,12 +23,7 @@ import {
 } from '../output.js';
 
 /** Where output goes; tests pass their own. */
-export interface AlertsIo {
-  readonly out: (text: string) => void;
-  readonly now: () => number;
-}
-
-const processIo: AlertsIo = { out: (text) => process.stdout.write(text), now: Date.now };
+export type AlertsIo = Pick<CommandIo, 'out' | 'now'>;
 
 const STATUSES: readonly AlertStatus[] = ['open', 'acked', 'muted'];
 

@@ -19,6 +19,7 @@ import {
 import { openDatabase } from '../../store/database.js';
 import { formatRows } from '../output.js';
 import { collect, parseTime } from '../options.js';
+import { exitWith, processIo, type CommandIo } from '../command-io.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -27,38 +28,178 @@ function positiveInt(value: string): number {
 }
 
 /** Config problems are printed as "file:line field: message" lines (exit 1), like `config check`. */
-function compileOrReport(loaded: LoadedConfig): Policy | null {
+function compileOrReport(loaded: LoadedConfig, io: CommandIo): Policy | null {
   try {
     return compilePolicy(loaded);
   } catch (error) {
     if (!(error instanceof DnswardError)) throw error;
     for (const line of error.details.length > 0 ? error.details : [error.message]) {
-      process.stderr.write(`${line}\n`);
+      io.err(`${line}\n`);
     }
-    process.stderr.write('fix these first (`dnsward allowlist check` lists every problem)\n');
-    process.exitCode = 1;
+    io.err('fix these first (`dnsward allowlist check` lists every problem)\n');
     return null;
   }
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-interface CheckOptions {
+export interface CheckOptions {
   config?: string;
   allowlist: string[];
   json?: boolean;
 }
 
-interface StaleOptions extends CheckOptions {
+export interface StaleOptions extends CheckOptions {
   db?: string;
   days: number;
 }
 
-interface SuggestOptions extends CheckOptions {
+export interface SuggestOptions extends CheckOptions {
   db?: string;
   group: string;
   since: string;
   wildcardMin: number;
+}
+
+/** `allowlist check`: lint findings, exit 1 on errors. */
+export function allowlistCheck(options: CheckOptions, io: CommandIo = processIo): number {
+  const loaded = loadConfig(options.config, { allowlist: options.allowlist });
+  const result = lintAllowlists(loaded);
+  const errors = result.findings.filter((f) => f.severity === 'error').length;
+  const warnings = result.findings.length - errors;
+  if (options.json) {
+    io.out(
+      `${JSON.stringify({ ok: errors === 0, groups: result.groups, entries: result.entries, errors, warnings, findings: result.findings }, null, 2)}\n`,
+    );
+  } else {
+    for (const finding of result.findings) {
+      io.out(`${finding.severity}: ${formatFinding(finding)} [${finding.code}]\n`);
+    }
+    io.out(
+      `${errors === 0 ? 'ok' : 'failed'}: ${result.groups} group(s), ${result.entries} entries, ${errors} error(s), ${warnings} warning(s)\n`,
+    );
+  }
+  return errors > 0 ? 1 : 0;
+}
+
+/** `allowlist stale`: entries without traffic for `days`. */
+export function allowlistStale(options: StaleOptions, io: CommandIo = processIo): number {
+  const loaded = loadConfig(options.config, { allowlist: options.allowlist });
+  const policy = compileOrReport(loaded, io);
+  if (!policy) return 1;
+  const dbPath = options.db ?? loaded.config.store.path;
+  const db = openDatabase(dbPath, { readonly: true });
+  try {
+    if (!hasTable(db, 'allowlist_hits')) {
+      throw new DnswardError(
+        'DNSWARD_ERR_STORE',
+        `${dbPath} has no allowlist hit counts yet: run \`dnsward serve\` (this version) with this database first`,
+      );
+    }
+    const hits = readAllowlistHits(db);
+    const report = findStaleEntries(
+      policy.groups.values(),
+      (group, domain) => hits.get(hitKey(group, domain)),
+      hitTrackingSince(db),
+      io.now(),
+      options.days,
+    );
+    const stale = report.stale.map((s) => ({ ...s, lastHit: iso(s.lastHit) }));
+    if (options.json) {
+      io.out(
+        `${JSON.stringify({ days: report.days, trackingSince: iso(report.trackingSince), checked: report.checked, tooNew: report.tooNew, stale }, null, 2)}\n`,
+      );
+      return 0;
+    }
+    io.out(
+      `${stale.length} of ${report.checked} entries had no traffic for ${report.days} days (hits recorded since ${iso(report.trackingSince) ?? 'unknown'})\n`,
+    );
+    if (report.tooNew > 0) {
+      io.out(`${report.tooNew} more without recent traffic are too new (or tracked too briefly) to judge\n`);
+    }
+    if (stale.length > 0) {
+      const rows = stale.map((s) => ({
+        ...s,
+        lastHit: s.lastHit ?? 'never',
+        where: `${s.file}:${s.line}`,
+        expires: s.expired ? `${s.expires ?? ''} (expired)` : s.expires,
+      }));
+      io.out(
+        formatRows(
+          rows,
+          ['group', 'domain', 'idleDays', 'hits', 'lastHit', 'owner', 'added', 'expires', 'where'],
+          'table',
+        ),
+      );
+    }
+  } finally {
+    db.close();
+  }
+  return 0;
+}
+
+/** `allowlist suggest`: entries proposed from a group's would-deny queries. */
+export function allowlistSuggest(options: SuggestOptions, io: CommandIo = processIo): number {
+  const loaded = loadConfig(options.config, { allowlist: options.allowlist });
+  const policy = compileOrReport(loaded, io);
+  if (!policy) return 1;
+  const now = io.now();
+  const sinceMs = parseTime('--since', options.since, now);
+  const group = policy.groups.get(options.group);
+  if (group === undefined) {
+    io.err(`warning: group "${options.group}" is not in the config; reading its queries anyway\n`);
+  }
+  const probeQtype = group?.qtypes.values().next().value;
+  const covered =
+    group === undefined || probeQtype === undefined
+      ? undefined
+      : (name: string): boolean => group.decide(name, probeQtype, now).kind === 'allow';
+  const dbPath = options.db ?? loaded.config.store.path;
+  const db = openDatabase(dbPath, { readonly: true });
+  try {
+    const suggestion = suggestEntries(wouldDenyNames(db, options.group, sinceMs), {
+      wildcardMin: Math.max(2, options.wildcardMin),
+      ...(covered ? { covered } : {}),
+    });
+    if (options.json) {
+      io.out(
+        `${JSON.stringify(
+          {
+            group: options.group,
+            since: iso(sinceMs),
+            until: iso(now),
+            entryCount: suggestion.entryCount,
+            domains: suggestion.domains.map((d) => ({
+              ...d,
+              entries: d.entries.map((e) => ({
+                ...e,
+                firstSeen: iso(e.firstSeen),
+                lastSeen: iso(e.lastSeen),
+              })),
+            })),
+            skipped: suggestion.skipped,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+      return 0;
+    }
+    io.out(
+      renderSuggestionYaml(suggestion, {
+        group: options.group,
+        tier: group?.tier ?? null,
+        currentEntries: group?.entries.length ?? null,
+        cap: group === undefined ? null : TIER_CAPS[group.tier],
+        since: sinceMs,
+        now,
+        command: `dnsward allowlist suggest --group ${options.group} --since ${options.since}`,
+      }),
+    );
+  } finally {
+    db.close();
+  }
+  return 0;
 }
 
 export function registerAllowlist(program: Command): void {
@@ -73,25 +214,7 @@ export function registerAllowlist(program: Command): void {
     .option('-c, --config <file>', 'YAML config file (default: the embedded default)')
     .option('--allowlist <file>', 'allowlist for the default group, repeatable', collect, [])
     .option('--json', 'one JSON document {ok, errors, warnings, findings[]}')
-    .action((options: CheckOptions) => {
-      const loaded = loadConfig(options.config, { allowlist: options.allowlist });
-      const result = lintAllowlists(loaded);
-      const errors = result.findings.filter((f) => f.severity === 'error').length;
-      const warnings = result.findings.length - errors;
-      if (options.json) {
-        process.stdout.write(
-          `${JSON.stringify({ ok: errors === 0, groups: result.groups, entries: result.entries, errors, warnings, findings: result.findings }, null, 2)}\n`,
-        );
-      } else {
-        for (const finding of result.findings) {
-          process.stdout.write(`${finding.severity}: ${formatFinding(finding)} [${finding.code}]\n`);
-        }
-        process.stdout.write(
-          `${errors === 0 ? 'ok' : 'failed'}: ${result.groups} group(s), ${result.entries} entries, ${errors} error(s), ${warnings} warning(s)\n`,
-        );
-      }
-      if (errors > 0) process.exitCode = 1;
-    });
+    .action((options: CheckOptions) => exitWith(allowlistCheck(options)));
 
   allowlist
     .command('stale')
@@ -103,61 +226,7 @@ export function registerAllowlist(program: Command): void {
     .option('--db <file>', 'SQLite database of the server (default: store.path of the config)')
     .option('--days <n>', 'days without traffic', positiveInt, 90)
     .option('--json', 'one JSON document {days, trackingSince, checked, tooNew, stale[]}')
-    .action((options: StaleOptions) => {
-      const loaded = loadConfig(options.config, { allowlist: options.allowlist });
-      const policy = compileOrReport(loaded);
-      if (!policy) return;
-      const dbPath = options.db ?? loaded.config.store.path;
-      const db = openDatabase(dbPath, { readonly: true });
-      try {
-        if (!hasTable(db, 'allowlist_hits')) {
-          throw new DnswardError(
-            'DNSWARD_ERR_STORE',
-            `${dbPath} has no allowlist hit counts yet: run \`dnsward serve\` (this version) with this database first`,
-          );
-        }
-        const hits = readAllowlistHits(db);
-        const report = findStaleEntries(
-          policy.groups.values(),
-          (group, domain) => hits.get(hitKey(group, domain)),
-          hitTrackingSince(db),
-          Date.now(),
-          options.days,
-        );
-        const stale = report.stale.map((s) => ({ ...s, lastHit: iso(s.lastHit) }));
-        if (options.json) {
-          process.stdout.write(
-            `${JSON.stringify({ days: report.days, trackingSince: iso(report.trackingSince), checked: report.checked, tooNew: report.tooNew, stale }, null, 2)}\n`,
-          );
-          return;
-        }
-        process.stdout.write(
-          `${stale.length} of ${report.checked} entries had no traffic for ${report.days} days (hits recorded since ${iso(report.trackingSince) ?? 'unknown'})\n`,
-        );
-        if (report.tooNew > 0) {
-          process.stdout.write(
-            `${report.tooNew} more without recent traffic are too new (or tracked too briefly) to judge\n`,
-          );
-        }
-        if (stale.length > 0) {
-          const rows = stale.map((s) => ({
-            ...s,
-            lastHit: s.lastHit ?? 'never',
-            where: `${s.file}:${s.line}`,
-            expires: s.expired ? `${s.expires ?? ''} (expired)` : s.expires,
-          }));
-          process.stdout.write(
-            formatRows(
-              rows,
-              ['group', 'domain', 'idleDays', 'hits', 'lastHit', 'owner', 'added', 'expires', 'where'],
-              'table',
-            ),
-          );
-        }
-      } finally {
-        db.close();
-      }
-    });
+    .action((options: StaleOptions) => exitWith(allowlistStale(options)));
 
   allowlist
     .command('suggest')
@@ -177,67 +246,5 @@ export function registerAllowlist(program: Command): void {
       10,
     )
     .option('--json', 'one JSON document instead of YAML')
-    .action((options: SuggestOptions) => {
-      const loaded = loadConfig(options.config, { allowlist: options.allowlist });
-      const policy = compileOrReport(loaded);
-      if (!policy) return;
-      const now = Date.now();
-      const sinceMs = parseTime('--since', options.since, now);
-      const group = policy.groups.get(options.group);
-      if (group === undefined) {
-        process.stderr.write(
-          `warning: group "${options.group}" is not in the config; reading its queries anyway\n`,
-        );
-      }
-      const probeQtype = group?.qtypes.values().next().value;
-      const covered =
-        group === undefined || probeQtype === undefined
-          ? undefined
-          : (name: string): boolean => group.decide(name, probeQtype, now).kind === 'allow';
-      const dbPath = options.db ?? loaded.config.store.path;
-      const db = openDatabase(dbPath, { readonly: true });
-      try {
-        const suggestion = suggestEntries(wouldDenyNames(db, options.group, sinceMs), {
-          wildcardMin: Math.max(2, options.wildcardMin),
-          ...(covered ? { covered } : {}),
-        });
-        if (options.json) {
-          process.stdout.write(
-            `${JSON.stringify(
-              {
-                group: options.group,
-                since: iso(sinceMs),
-                until: iso(now),
-                entryCount: suggestion.entryCount,
-                domains: suggestion.domains.map((d) => ({
-                  ...d,
-                  entries: d.entries.map((e) => ({
-                    ...e,
-                    firstSeen: iso(e.firstSeen),
-                    lastSeen: iso(e.lastSeen),
-                  })),
-                })),
-                skipped: suggestion.skipped,
-              },
-              null,
-              2,
-            )}\n`,
-          );
-          return;
-        }
-        process.stdout.write(
-          renderSuggestionYaml(suggestion, {
-            group: options.group,
-            tier: group?.tier ?? null,
-            currentEntries: group?.entries.length ?? null,
-            cap: group === undefined ? null : TIER_CAPS[group.tier],
-            since: sinceMs,
-            now,
-            command: `dnsward allowlist suggest --group ${options.group} --since ${options.since}`,
-          }),
-        );
-      } finally {
-        db.close();
-      }
-    });
+    .action((options: SuggestOptions) => exitWith(allowlistSuggest(options)));
 }

@@ -4,6 +4,7 @@ import { DnswardError } from '../../errors.js';
 import { openDatabase } from '../../store/database.js';
 import type { Quarantine } from '../../model/quarantine.js';
 import { QuarantineRepository } from '../../store/quarantine-repository.js';
+import { processIo, type CommandIo } from '../command-io.js';
 import { formatRows, selectFormat } from '../output.js';
 
 const COLUMNS = ['id', 'agentId', 'group', 'scope', 'baseDomain', 'createdAt', 'until', 'status', 'reason'];
@@ -19,6 +20,55 @@ function view(q: Quarantine, now: number): Record<string, string | number | null
   };
 }
 
+export interface QuarantineListOptions {
+  readonly db: string;
+  readonly all?: boolean | undefined;
+  readonly json?: boolean | undefined;
+  readonly csv?: boolean | undefined;
+}
+
+export interface QuarantineReleaseOptions {
+  readonly db: string;
+  readonly agent?: string | undefined;
+}
+
+/** `quarantine list`: active quarantines (all with --all). */
+export function quarantineList(options: QuarantineListOptions, io: CommandIo = processIo): void {
+  const format = selectFormat(options);
+  const db = openDatabase(options.db, { readonly: true });
+  try {
+    const now = io.now();
+    const repo = new QuarantineRepository(db);
+    const rows = (options.all ? repo.all() : repo.active(now)).map((q) => view(q, now));
+    io.out(formatRows(rows, format === 'table' ? COLUMNS : Object.keys(rows[0] ?? {}), format));
+  } finally {
+    db.close();
+  }
+}
+
+/** `quarantine release`: by id, or every active quarantine of `--agent`. */
+export function quarantineRelease(
+  id: string | undefined,
+  options: QuarantineReleaseOptions,
+  io: CommandIo = processIo,
+): void {
+  if ((id === undefined) === (options.agent === undefined)) {
+    throw new DnswardError('DNSWARD_ERR_USAGE', 'give a quarantine id or --agent, not both');
+  }
+  const db = openDatabase(options.db);
+  try {
+    const repo = new QuarantineRepository(db);
+    const released =
+      id !== undefined
+        ? repo.release({ id: Number(id) }, io.now())
+        : repo.release({ agentId: options.agent ?? '' }, io.now());
+    if (released === 0) throw new DnswardError('DNSWARD_ERR_NOT_FOUND', 'no active quarantine matched');
+    io.out(`released ${released} quarantine(s)\n`);
+  } finally {
+    db.close();
+  }
+}
+
 export function registerQuarantine(program: Command): void {
   const quarantine = program.command('quarantine').description('agents and domains contained after an alert');
   quarantine
@@ -28,20 +78,7 @@ export function registerQuarantine(program: Command): void {
     .option('--all', 'include released and expired quarantines')
     .option('--json', 'JSON array')
     .option('--csv', 'CSV')
-    .action((options: { db: string; all?: boolean; json?: boolean; csv?: boolean }) => {
-      const format = selectFormat(options);
-      const db = openDatabase(options.db, { readonly: true });
-      try {
-        const now = Date.now();
-        const repo = new QuarantineRepository(db);
-        const rows = (options.all ? repo.all() : repo.active(now)).map((q) => view(q, now));
-        process.stdout.write(
-          formatRows(rows, format === 'table' ? COLUMNS : Object.keys(rows[0] ?? {}), format),
-        );
-      } finally {
-        db.close();
-      }
-    });
+    .action((options: QuarantineListOptions) => quarantineList(options));
   quarantine
     .command('release')
     .description(
@@ -50,21 +87,5 @@ export function registerQuarantine(program: Command): void {
     .argument('[id]', 'quarantine id')
     .option('--agent <id>', 'release every active quarantine of this agent')
     .option('--db <file>', 'SQLite database', 'dnsward.db')
-    .action((id: string | undefined, options: { db: string; agent?: string }) => {
-      if ((id === undefined) === (options.agent === undefined)) {
-        throw new DnswardError('DNSWARD_ERR_USAGE', 'give a quarantine id or --agent, not both');
-      }
-      const db = openDatabase(options.db);
-      try {
-        const repo = new QuarantineRepository(db);
-        const released =
-          id !== undefined
-            ? repo.release({ id: Number(id) }, Date.now())
-            : repo.release({ agentId: options.agent ?? '' }, Date.now());
-        if (released === 0) throw new DnswardError('DNSWARD_ERR_NOT_FOUND', 'no active quarantine matched');
-        process.stdout.write(`released ${released} quarantine(s)\n`);
-      } finally {
-        db.close();
-      }
-    });
+    .action((id: string | undefined, options: QuarantineReleaseOptions) => quarantineRelease(id, options));
 }

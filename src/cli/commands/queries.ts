@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { openDatabase } from '../../store/database.js';
 import { findQueries } from '../../store/query-log-reader.js';
+import { processIo, type CommandIo } from '../command-io.js';
 import { formatRows } from '../output.js';
 import { parseTime } from '../options.js';
 
@@ -20,7 +21,7 @@ const COLUMNS = [
   'latencyUs',
 ];
 
-interface QueriesOptions {
+export interface QueriesOptions {
   db: string;
   agent?: string;
   name?: string;
@@ -31,6 +32,27 @@ interface QueriesOptions {
   limit: string;
   json?: boolean;
   csv?: boolean;
+}
+
+/** `dnsward queries`: logged queries matching the filters, newest first. */
+export function queries(options: QueriesOptions, io: CommandIo = processIo): void {
+  const db = openDatabase(options.db, { readonly: true });
+  try {
+    const events = findQueries(db, {
+      agent: options.agent,
+      name: options.name,
+      decisions: options.decision === undefined ? undefined : [options.decision],
+      group: options.group,
+      sinceMs: options.since === undefined ? undefined : parseTime('--since', options.since, io.now()),
+      untilMs: options.until === undefined ? undefined : parseTime('--until', options.until, io.now()),
+      limit: Number(options.limit),
+    });
+    const rows = events.map((e) => ({ ...e, ts: new Date(e.ts).toISOString() }));
+    const format = options.json ? 'json' : options.csv ? 'csv' : 'table';
+    io.out(formatRows(rows, format === 'table' ? COLUMNS : Object.keys(rows[0] ?? { ts: 0 }), format));
+  } finally {
+    db.close();
+  }
 }
 
 export function registerQueries(program: Command): void {
@@ -47,25 +69,5 @@ export function registerQueries(program: Command): void {
     .option('--limit <n>', 'at most this many rows', '1000')
     .option('--json', 'JSON array of query events')
     .option('--csv', 'CSV')
-    .action((options: QueriesOptions) => {
-      const db = openDatabase(options.db, { readonly: true });
-      try {
-        const events = findQueries(db, {
-          agent: options.agent,
-          name: options.name,
-          decisions: options.decision === undefined ? undefined : [options.decision],
-          group: options.group,
-          sinceMs: options.since === undefined ? undefined : parseTime('--since', options.since, Date.now()),
-          untilMs: options.until === undefined ? undefined : parseTime('--until', options.until, Date.now()),
-          limit: Number(options.limit),
-        });
-        const rows = events.map((e) => ({ ...e, ts: new Date(e.ts).toISOString() }));
-        const format = options.json ? 'json' : options.csv ? 'csv' : 'table';
-        process.stdout.write(
-          formatRows(rows, format === 'table' ? COLUMNS : Object.keys(rows[0] ?? { ts: 0 }), format),
-        );
-      } finally {
-        db.close();
-      }
-    });
+    .action((options: QueriesOptions) => queries(options));
 }

@@ -6,10 +6,11 @@ import { checkExpectations, loadLabels } from '../../pcap/expectations.js';
 import { replayLive, type LiveOptions } from '../../pcap/live-replay.js';
 import { replayCaptures, type ReplayReport } from '../../pcap/replay.js';
 import { parseHostPort } from '../../config/host-port.js';
+import { exitWith, processIo, type CommandIo } from '../command-io.js';
 import { collect, parseMode } from '../options.js';
 import { formatJson, formatTable } from '../output.js';
 
-interface ReplayOptions {
+export interface ReplayOptions {
   config?: string;
   mode?: 'enforce' | 'audit';
   format: string;
@@ -37,6 +38,46 @@ const ALERT_COLUMNS = [
   'bytesAttempted',
 ];
 
+/** `dnsward replay`: the report on `io.out`; 1 when a capture stopped early, --live lost answers or --expect failed. */
+export async function replay(
+  files: readonly string[],
+  options: ReplayOptions,
+  io: CommandIo = processIo,
+): Promise<number> {
+  if (options.format !== 'table' && options.format !== 'json') {
+    throw new DnswardError('DNSWARD_ERR_USAGE', `--format: expected table or json, got "${options.format}"`);
+  }
+  const ports = options.port.length > 0 ? new Set(options.port.map(parsePort)) : undefined;
+  const report = await replayCaptures(files, {
+    loaded: loadConfig(options.config),
+    mode: options.mode,
+    ports,
+    resolvers: options.resolver.length > 0 ? new Set(options.resolver) : undefined,
+  });
+  let failed = false;
+  const live = options.live === undefined ? undefined : await replayLive(files, liveOptions(options, ports));
+  io.out(options.format === 'json' ? formatJson(live ? { ...report, live } : report) : formatReport(report));
+  if (live && options.format !== 'json') {
+    io.out(
+      `\nlive ${live.target}: sent ${live.sent}, answered ${live.answered}, lost ${live.lost} in ${live.seconds} s; ${counts(live.rcodes)}\n`,
+    );
+  }
+  if (live && live.lost > 0) failed = true;
+  for (const file of report.files) {
+    if (file.error !== null) {
+      io.err(`dnsward: ${file.file}: capture read stopped early: ${file.error}\n`);
+      failed = true;
+    }
+  }
+  if (options.expect !== undefined) {
+    const { labels, dir } = loadLabels(options.expect);
+    const result = checkExpectations(report, files, labels, dir);
+    io.err(`${result.lines.join('\n')}\n`);
+    failed ||= !result.ok;
+  }
+  return failed ? 1 : 0;
+}
+
 export function registerReplay(program: Command): void {
   program
     .command('replay')
@@ -63,46 +104,7 @@ export function registerReplay(program: Command): void {
       collect,
       [],
     )
-    .action(async (files: string[], options: ReplayOptions) => {
-      if (options.format !== 'table' && options.format !== 'json') {
-        throw new DnswardError(
-          'DNSWARD_ERR_USAGE',
-          `--format: expected table or json, got "${options.format}"`,
-        );
-      }
-      const ports = options.port.length > 0 ? new Set(options.port.map(parsePort)) : undefined;
-      const report = await replayCaptures(files, {
-        loaded: loadConfig(options.config),
-        mode: options.mode,
-        ports,
-        resolvers: options.resolver.length > 0 ? new Set(options.resolver) : undefined,
-      });
-      let failed = false;
-      const live =
-        options.live === undefined ? undefined : await replayLive(files, liveOptions(options, ports));
-      process.stdout.write(
-        options.format === 'json' ? formatJson(live ? { ...report, live } : report) : formatReport(report),
-      );
-      if (live && options.format !== 'json') {
-        process.stdout.write(
-          `\nlive ${live.target}: sent ${live.sent}, answered ${live.answered}, lost ${live.lost} in ${live.seconds} s; ${counts(live.rcodes)}\n`,
-        );
-      }
-      if (live && live.lost > 0) failed = true;
-      for (const file of report.files) {
-        if (file.error !== null) {
-          process.stderr.write(`dnsward: ${file.file}: capture read stopped early: ${file.error}\n`);
-          failed = true;
-        }
-      }
-      if (options.expect !== undefined) {
-        const { labels, dir } = loadLabels(options.expect);
-        const result = checkExpectations(report, files, labels, dir);
-        process.stderr.write(`${result.lines.join('\n')}\n`);
-        failed ||= !result.ok;
-      }
-      if (failed) process.exitCode = 1;
-    });
+    .action(async (files: string[], options: ReplayOptions) => exitWith(await replay(files, options)));
 }
 
 function parsePort(text: string): number {
