@@ -53,6 +53,8 @@ interface InFlight {
   ruleId: string;
   answeredBy: AnsweredBy;
   upstream: string | null;
+  /** The cached answer sent, if any (its addresses feed the egress answer sets). */
+  sent: CachedAnswer | undefined;
 }
 
 export class QueryPipeline {
@@ -86,6 +88,7 @@ export class QueryPipeline {
       ruleId: 'listener',
       answeredBy: 'listener',
       upstream: null,
+      sent: undefined,
     };
     if (parsed.kind !== 'query') {
       const formerr = parsed.kind === 'formerr';
@@ -168,6 +171,7 @@ export class QueryPipeline {
       this.fail(q, query, 'answer-too-large');
       return;
     }
+    q.sent = answer;
     this.send(q, out);
   }
 
@@ -187,6 +191,8 @@ export class QueryPipeline {
         out = this.deps.responses.questionOnly(msg, query, out.readUInt16BE(2) & 0xf, 0, true);
     }
     if (out) q.reply(out, client);
+    // a truncated reply carried no addresses
+    const sent = out === response ? q.sent : undefined;
     this.deps.events.offer({
       ts: q.ts,
       transport: client.transport,
@@ -208,6 +214,8 @@ export class QueryPipeline {
       reqBytes: msg.length,
       respBytes: out ? out.length : 0,
       answers: out && out.length >= HEADER_BYTES ? out.readUInt16BE(6) : 0,
+      answerAddresses: sent?.addresses,
+      answerTtl: sent && sent.addressTtl - Math.floor((q.ts - sent.storedAt) / 1000),
     });
   }
 }
