@@ -11,6 +11,7 @@ import { upstreamStats } from './dns/upstream.js';
 import { DnswardError } from './errors.js';
 import type { EventConsumer } from './model/event-consumer.js';
 import { EventQueue } from './events/event-queue.js';
+import { startEgress } from './egress/start-egress.js';
 import { StageThread, wantsStageThread } from './events/stage-thread.js';
 import { Stages, type StageSink } from './events/stages.js';
 import type { AlertState } from './model/alert.js';
@@ -140,6 +141,16 @@ async function startResolver(
     : new Stages(db, settings, log, hooks);
   const consumers: EventConsumer[] = [stages];
   if (metrics) consumers.push(metrics.queries);
+  // egress: allowed answers open the nftables sets (a stage behind the queue); conntrack feeds the connection log
+  const egress = startEgress({
+    config,
+    db,
+    identify: (address) => holder.current.identify(address),
+    onAlerts,
+    registry: metrics?.registry,
+    log,
+  });
+  if (egress.answerSets) consumers.push(egress.answerSets);
   const queue = new EventQueue(consumers, {
     capacity: config.store.queueSize,
     batchSize: config.store.batchSize,
@@ -280,6 +291,7 @@ async function startResolver(
       watcher?.close();
       await Promise.all([...udp, ...tcp].map((l) => l.close()));
       await queue.close();
+      await egress.close();
       db.close();
       dbProbe.close();
       await metricsHttp?.close();

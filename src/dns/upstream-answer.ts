@@ -58,7 +58,10 @@ export function readUpstreamAnswer(buf: Buffer, questionEnd: number): UpstreamAn
         if (typeof target === 'string') return null;
         cnameTargets.push(target.text.toLowerCase());
       }
-      if (section === 0 && ((type === QTYPE.A && rdlength === 4) || (type === QTYPE.AAAA && rdlength === 16))) {
+      if (
+        section === 0 &&
+        ((type === QTYPE.A && rdlength === 4) || (type === QTYPE.AAAA && rdlength === 16))
+      ) {
         addresses.push(type === QTYPE.A ? ipv4Text(buf, owner + 10) : ipv6Text(buf, owner + 10));
         addressTtl = Math.min(addressTtl, ttl);
       }

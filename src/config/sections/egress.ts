@@ -8,21 +8,30 @@ const nftablesSection = z
     enabled: z
       .boolean()
       .default(false)
-      .describe('add every A/AAAA address dnsward returns for an allowed name to an nftables set (needs nft)'),
+      .describe(
+        'add every A/AAAA address dnsward returns for an allowed name to an nftables set (needs nft)',
+      ),
     table: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an nftables table name')
       .default('dnsward')
       .describe('table holding the sets (deploy/nftables/dnsward.nft creates them)'),
-    family: z.literal('inet').default('inet').describe('table family (only inet: one table for IPv4 and IPv6)'),
+    family: z
+      .literal('inet')
+      .default('inet')
+      .describe('table family (only inet: one table for IPv4 and IPv6)'),
     minTtl: seconds
       .default(60)
-      .describe('shortest time an address stays in the set, whatever its TTL (a connection made just after the answer is not raced)'),
+      .describe(
+        'shortest time an address stays in the set, whatever its TTL (a connection made just after the answer is not raced)',
+      ),
     maxTtl: seconds.default(3600).describe('longest time an address stays in the set without a new answer'),
     perAgent: z
       .boolean()
       .default(true)
-      .describe('key the set by (agent address, destination): an address opens only for the agent that resolved it'),
+      .describe(
+        'key the set by (agent address, destination): an address opens only for the agent that resolved it',
+      ),
     batchMs: z
       .number()
       .int()
@@ -45,11 +54,13 @@ const conntrackSection = z
     enabled: z
       .boolean()
       .default(false)
-      .describe('log every agent connection from `conntrack -E` (allowed) and the ruleset\'s drop set (dropped)'),
+      .describe(
+        "log every agent connection from `conntrack -E` (allowed) and the ruleset's drop set (dropped)",
+      ),
     sources: z
       .array(z.string())
       .default([])
-      .describe('agent source CIDRs whose connections are logged; [] = the CIDRs of every group\'s clients'),
+      .describe("agent source CIDRs whose connections are logged; [] = the CIDRs of every group's clients"),
     dropPollMs: z
       .number()
       .int()
@@ -65,8 +76,17 @@ const conntrackSection = z
           .positive()
           .default(10_000_000)
           .describe('an agent sending less than this per bucket never raises egress-volume'),
-        sigmas: z.number().positive().default(3).describe('bucket above the baseline mean by this many standard deviations'),
-        warmupBuckets: z.number().int().nonnegative().default(10).describe('buckets of baseline before the rule may fire'),
+        sigmas: z
+          .number()
+          .positive()
+          .default(3)
+          .describe('bucket above the baseline mean by this many standard deviations'),
+        warmupBuckets: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(10)
+          .describe('buckets of baseline before the rule may fire'),
       })
       .strict()
       .default({}),
