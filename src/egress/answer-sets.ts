@@ -27,10 +27,7 @@ export class AnswerSets implements EventConsumer {
       for (const dst of addresses) {
         const v6 = dst.includes(':');
         // a key already in the set for more than half the new timeout needs no refresh yet
-        const known = this.opened.expiresAt(agentIp, dst);
-        const refresh = known === undefined || known - event.ts <= (timeoutS * 1000) / 2;
-        this.opened.record(agentIp, dst, event.qname, refresh ? expiresAt : known);
-        if (!refresh) continue;
+        if (!this.opened.offer(agentIp, dst, event.qname, event.ts, expiresAt, timeoutS * 500)) continue;
         if (!perAgent) this.batch.add({ set: v6 ? 'egress_v6' : 'egress_v4', key: dst, timeoutS });
         else if (v6 === agentV6)
           this.batch.add({

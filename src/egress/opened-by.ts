@@ -14,14 +14,24 @@ export class OpenedBy {
     this.pairs = new Lru(capacity);
   }
 
-  /** Two names behind one address (a CDN): the later answer names it. */
-  record(agentIp: string, dst: string, qname: string, expiresAt: number): void {
-    this.pairs.set(`${agentIp}|${dst}`, { qname, expiresAt });
-  }
-
-  /** When the answer's entry ends, or undefined: the set writer skips a refresh that would not extend it much. */
-  expiresAt(agentIp: string, dst: string): number | undefined {
-    return this.pairs.peek(`${agentIp}|${dst}`)?.expiresAt;
+  /**
+   * Two names behind one address (a CDN): the later answer names it.
+   * Records an answer unless the pair is already open for longer than `freshMs` after `ts` (then only the name is
+   * updated, its end kept: that is still when the set element times out). True when the set needs the element.
+   */
+  offer(
+    agentIp: string,
+    dst: string,
+    qname: string,
+    ts: number,
+    expiresAt: number,
+    freshMs: number,
+  ): boolean {
+    const key = `${agentIp}|${dst}`;
+    const known = this.pairs.peek(key);
+    const refresh = known === undefined || known.expiresAt - ts <= freshMs;
+    this.pairs.set(key, { qname, expiresAt: refresh ? expiresAt : known.expiresAt });
+    return refresh;
   }
 
   /** The name whose answer had `dst` open for this agent at `ts`, or null. */

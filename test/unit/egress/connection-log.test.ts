@@ -98,7 +98,7 @@ function setup(dbName: string): {
 describe('ConnectionLog', () => {
   it('logs an allowed connection at DESTROY with its bytes, duration and the name that opened it', () => {
     const { log, repo, opened, raised, ndjson } = setup('allowed.db');
-    opened.record('10.0.0.5', '192.0.2.7', 'api.example.org', T + 60_000);
+    opened.offer('10.0.0.5', '192.0.2.7', 'api.example.org', T, T + 60_000, 0);
     log.onConntrackLine(newLine(40000, '192.0.2.7', 1));
     log.onConntrackLine(destroyLine(40000, '192.0.2.7', 1, T / 1000 + 3, 900, 5000));
     log.flush();
@@ -192,7 +192,7 @@ describe('ConnectionLog', () => {
 
   it('raises egress-volume when an agent sends far more than its baseline', () => {
     const { log, alerts, opened } = setup('volume.db');
-    opened.record('10.0.0.5', '192.0.2.7', 'api.example.org', T + 3_600_000);
+    opened.offer('10.0.0.5', '192.0.2.7', 'api.example.org', T, T + 3_600_000, 0);
     let id = 100;
     // three quiet minutes of 10 kB, then a minute of 5 MB to an allowed destination
     for (const [minute, bytes] of [
