@@ -1,5 +1,6 @@
 // egress: answers of allowed names open an nftables set; the kernel's connection tracking feeds the connection log.
 import { z } from 'zod';
+import { parsePrefix } from '../../lib/cidr.js';
 
 const seconds = z.number().int().nonnegative();
 
@@ -58,7 +59,9 @@ const conntrackSection = z
         "log every agent connection from `conntrack -E` (allowed) and the ruleset's drop set (dropped)",
       ),
     sources: z
-      .array(z.string())
+      .array(
+        z.string().refine((text) => parsePrefix(text) !== null, 'expected a CIDR ("10.0.0.0/8", "fd00::/8")'),
+      )
       .default([])
       .describe("agent source CIDRs whose connections are logged; [] = the CIDRs of every group's clients"),
     dropPollMs: z
