@@ -215,7 +215,7 @@ export class QueryPipeline {
       respBytes: out ? out.length : 0,
       answers: out && out.length >= HEADER_BYTES ? out.readUInt16BE(6) : 0,
       answerAddresses: sent?.addresses,
-      answerTtl: sent && sent.addressTtl - Math.floor((q.ts - sent.storedAt) / 1000),
+      answerTtl: sent && sent.addressTtl - Math.floor(Math.max(0, q.ts - sent.storedAt) / 1000),
     });
   }
 }

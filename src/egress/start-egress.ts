@@ -13,6 +13,7 @@ import type { Db } from '../store/database.js';
 import { NdjsonSink } from '../store/ndjson-sink.js';
 import { AnswerSets } from './answer-sets.js';
 import { ConnectionLog } from './connection-log.js';
+import { ConntrackSweep } from './conntrack-sweep.js';
 import { DropSetPoller } from './drop-set.js';
 import { LineFollower } from './line-follower.js';
 import { NftBatch } from './nft-batch.js';
@@ -100,6 +101,8 @@ export function startEgress(deps: EgressDeps): Egress {
     log,
   );
   follower.start();
+  const sweep = new ConntrackSweep(conntrack.sweepMs, log);
+  sweep.start();
   const drops = new DropSetPoller({
     ...table,
     pollMs: conntrack.dropPollMs,
@@ -121,6 +124,7 @@ export function startEgress(deps: EgressDeps): Egress {
     async close() {
       clearInterval(prune);
       follower.close();
+      sweep.close();
       drops.close();
       connections.close();
       ndjson?.close();

@@ -190,6 +190,7 @@ describe('egress: answer sets, connection log and direct-ip-egress in network na
           conntrack: { enabled: true, dropPollMs: 200 },
         },
         store: { path: dbPath, flushIntervalMs: 20, ndjson: join(dir, 'events.ndjson') },
+        metrics: { listen: '127.0.0.1:9153' },
       }),
     );
     dnsward = startProcess(
@@ -237,7 +238,7 @@ describe('egress: answer sets, connection log and direct-ip-egress in network na
   it('opens an allowlisted name for its agent and logs the connection with bytes and qname', async () => {
     assert.equal(curl('http://a.example.test:8080/'), '200', 'the allowlisted name connects');
     assert.match(agentSet(), new RegExp(`198\\.18\\.1\\.2 \\. ${A_IP.replaceAll('.', '\\.')}`));
-    // conntrack reports the connection when the kernel forgets it (after TIME_WAIT, at its next sweep)
+    // conntrack reports the connection when the kernel forgets it (after TIME_WAIT, at dnsward's next sweep)
     let row: Row | undefined;
     await waitFor(
       () => {
@@ -287,6 +288,10 @@ describe('egress: answer sets, connection log and direct-ip-egress in network na
     assert.equal(alert?.severity, 'high');
     assert.equal(alert.agentId, 'agent-1');
     assert.equal(alert.exposure, 'blocked');
+    const metrics = inNs(GATEWAY, 'curl', '-sS', '-m', '2', 'http://127.0.0.1:9153/metrics').output;
+    assert.match(metrics, /dnsward_egress_connections_total\{decision="dropped",proto="tcp"\} [1-9]/);
+    assert.match(metrics, /dnsward_egress_set_elements_total [1-9]/);
+    assert.match(metrics, /dnsward_egress_set_failures_total 0/);
   });
 
   it("never adds a denied name's address to the set", () => {

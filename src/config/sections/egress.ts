@@ -64,6 +64,14 @@ const conntrackSection = z
       )
       .default([])
       .describe("agent source CIDRs whose connections are logged; [] = the CIDRs of every group's clients"),
+    sweepMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(5000)
+      .describe(
+        "run `conntrack -L` this often so ended connections are reaped and logged promptly (the kernel's own sweep can take a minute); 0 = off",
+      ),
     dropPollMs: z
       .number()
       .int()
