@@ -62,7 +62,7 @@ export function startEgress(deps: EgressDeps): Egress {
     return { answerSets, connections: undefined, close: async () => answerSets?.close() };
 
   warnIfNoAccounting(log);
-  const repo = config.store.queryLog ? new ConnectionRepository(deps.db) : undefined;
+  const repo = new ConnectionRepository(deps.db);
   const ndjson =
     config.store.ndjson === null
       ? undefined
@@ -113,7 +113,7 @@ export function startEgress(deps: EgressDeps): Egress {
   const retentionMs = config.store.retentionDays * 86_400_000;
   const prune = setInterval(() => {
     try {
-      repo?.prune(Date.now() - retentionMs);
+      repo.prune(Date.now() - retentionMs);
     } catch (error) {
       log.error({ err: error }, 'egress: connection-log prune failed');
     }
