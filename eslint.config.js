@@ -9,7 +9,7 @@ const FLOORS = [
   ['lib', 'model'],
   ['config', 'store'],
   ['detect', 'metrics'],
-  ['policy', 'events'],
+  ['policy', 'events', 'egress'],
   ['dns'],
   ['pcap', 'server'],
   ['cli'],

@@ -10,6 +10,7 @@ import { upstreamStats } from './dns/upstream.js';
 import { IntervalGate } from './lib/interval-gate.js';
 import type { EventConsumer } from './model/event-consumer.js';
 import { EventQueue } from './events/event-queue.js';
+import { startEgress } from './egress/start-egress.js';
 import { StageThread, wantsStageThread } from './events/stage-thread.js';
 import { Stages, type StageSink } from './events/stages.js';
 import type { AlertState } from './model/alert.js';
@@ -139,6 +140,16 @@ async function startResolver(
   readiness.storeWrites = () => stages.store;
   const consumers: EventConsumer[] = [stages];
   if (metrics) consumers.push(metrics.queries);
+  // egress: allowed answers open the nftables sets (a stage behind the queue); conntrack feeds the connection log
+  const egress = startEgress({
+    config,
+    db,
+    identify: (address) => reloader.current.identify(address),
+    onAlerts,
+    registry: metrics?.registry,
+    log,
+  });
+  if (egress.answerSets) consumers.push(egress.answerSets);
   const queue = new EventQueue(consumers, {
     capacity: config.store.queueSize,
     batchSize: config.store.batchSize,
@@ -242,6 +253,7 @@ async function startResolver(
       watcher?.close();
       await Promise.all([...udp, ...tcp].map((l) => l.close()));
       await queue.close();
+      await egress.close();
       db.close();
       dbProbe.close();
       await metricsHttp?.close();

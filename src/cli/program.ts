@@ -5,6 +5,7 @@ import { registerAllowlist } from './commands/allowlist.js';
 import { registerConfigCheck } from './commands/config-check.js';
 import { registerQuarantine } from './commands/quarantine.js';
 import { registerQueries } from './commands/queries.js';
+import { registerConnections } from './commands/connections.js';
 import { registerReload } from './commands/reload.js';
 import { registerReplay } from './commands/replay.js';
 import { registerServe } from './commands/serve.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerConfigCheck(program);
   registerQueries(program);
+  registerConnections(program);
   registerReload(program);
   registerAllowlist(program);
   registerAlerts(program);

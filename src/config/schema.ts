@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { cacheSection } from './sections/cache.js';
 import { detectionSection } from './sections/detection.js';
+import { egressSection } from './sections/egress.js';
 import { groupSchema, identitySection } from './sections/groups.js';
 import { guardSection } from './sections/guard.js';
 import { listenSection } from './sections/listen.js';
@@ -34,6 +35,7 @@ export const configSchema = z
     guard: guardSection,
     detection: detectionSection,
     store: storeSection,
+    egress: egressSection,
     metrics: metricsSection,
     log: logSection,
   })

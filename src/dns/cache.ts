@@ -12,6 +12,9 @@ export interface CachedAnswer {
   readonly rcode: number;
   readonly answerCount: number;
   readonly cnameTargets: readonly string[];
+  /** A/AAAA addresses as text and their smallest TTL as received (for the egress answer sets). */
+  readonly addresses: readonly string[];
+  readonly addressTtl: number;
   readonly upstream: string;
 }
 
@@ -41,6 +44,8 @@ export function toCachedAnswer(
     rcode: answer.rcode,
     answerCount: answer.answerCount,
     cnameTargets: answer.cnameTargets,
+    addresses: answer.addresses,
+    addressTtl: answer.addressTtl,
     upstream,
   };
 }

@@ -49,6 +49,9 @@ class InFlight extends DecidedQuery {
   ) {
     super(ts);
   }
+
+  /** The cached answer sent, if any (its addresses feed the egress answer sets). */
+  sent: CachedAnswer | undefined = undefined;
 }
 
 export class QueryPipeline {
@@ -137,6 +140,7 @@ export class QueryPipeline {
       this.fail(q, query, 'answer-too-large');
       return;
     }
+    q.sent = answer;
     this.send(q, out);
   }
 
@@ -156,17 +160,20 @@ export class QueryPipeline {
         out = this.deps.responses.questionOnly(msg, query, out.readUInt16BE(2) & 0xf, 0, true);
     }
     if (out) q.reply(out, client);
-    this.deps.events.offer(
-      queryEvent(
-        q,
-        client,
-        query ? query.name : '',
-        query ? qtypeName(query.qtype) : '',
-        out && out.length >= HEADER_BYTES ? rcodeName(out.readUInt16BE(2) & 0xf) : 'NONE',
-        Math.round((performance.now() - q.arrived) * 1000),
-        msg.length,
-        out,
-      ),
+    const event = queryEvent(
+      q,
+      client,
+      query ? query.name : '',
+      query ? qtypeName(query.qtype) : '',
+      out && out.length >= HEADER_BYTES ? rcodeName(out.readUInt16BE(2) & 0xf) : 'NONE',
+      Math.round((performance.now() - q.arrived) * 1000),
+      msg.length,
+      out,
     );
+    // a truncated reply carried no addresses; set on every event so all events keep one shape
+    const sent = out === response ? q.sent : undefined;
+    event.answerAddresses = sent?.addresses;
+    event.answerTtl = sent && sent.addressTtl - Math.floor(Math.max(0, q.ts - sent.storedAt) / 1000);
+    this.deps.events.offer(event);
   }
 }

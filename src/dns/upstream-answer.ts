@@ -1,5 +1,6 @@
 // An upstream answer read once: its rcode, TTL positions (to decrement from cache) and negative TTL; OPT removed.
 import { QTYPE, RCODE } from '../lib/dns-codes.js';
+import { ipv4Text, ipv6Text } from '../lib/ip-text.js';
 import { HEADER_BYTES, readName, skipName } from './wire.js';
 
 export interface UpstreamAnswer {
@@ -12,6 +13,9 @@ export interface UpstreamAnswer {
   readonly ttlOffsets: readonly number[];
   /** Targets of CNAME records in the answer section, lower-case (for `cnames: require-allowed`). */
   readonly cnameTargets: readonly string[];
+  /** A/AAAA addresses of the answer section as text (the egress answer sets), and their smallest TTL (0 if none). */
+  readonly addresses: readonly string[];
+  readonly addressTtl: number;
   /** Seconds this answer may be cached: min answer TTL, or for NXDOMAIN/NODATA min(SOA TTL, SOA MINIMUM); null = do not cache. */
   readonly cacheTtl: number | null;
 }
@@ -25,6 +29,8 @@ export function readUpstreamAnswer(buf: Buffer, questionEnd: number): UpstreamAn
   const counts = [buf.readUInt16BE(6), buf.readUInt16BE(8), buf.readUInt16BE(10)] as const;
   const ttlOffsets: number[] = [];
   const cnameTargets: string[] = [];
+  const addresses: string[] = [];
+  let addressTtl = Infinity;
   let minTtl = Infinity;
   let soaTtl: number | null = null;
   let optStart = -1;
@@ -52,6 +58,13 @@ export function readUpstreamAnswer(buf: Buffer, questionEnd: number): UpstreamAn
         if (typeof target === 'string') return null;
         cnameTargets.push(target.text.toLowerCase());
       }
+      if (
+        section === 0 &&
+        ((type === QTYPE.A && rdlength === 4) || (type === QTYPE.AAAA && rdlength === 16))
+      ) {
+        addresses.push(type === QTYPE.A ? ipv4Text(buf, owner + 10) : ipv6Text(buf, owner + 10));
+        addressTtl = Math.min(addressTtl, ttl);
+      }
       if (section === 1 && type === QTYPE.SOA && rdlength >= 22) {
         soaTtl = Math.min(ttl, buf.readUInt32BE(offset - 4));
       }
@@ -73,6 +86,8 @@ export function readUpstreamAnswer(buf: Buffer, questionEnd: number): UpstreamAn
     answerCount: counts[0],
     ttlOffsets,
     cnameTargets,
+    addresses,
+    addressTtl: addresses.length > 0 ? addressTtl : 0,
     cacheTtl: cacheTtl(rcode, counts[0], minTtl, soaTtl),
   };
 }

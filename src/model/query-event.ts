@@ -35,6 +35,10 @@ export interface QueryEvent {
   respBytes: number;
   /** Number of answer records sent. */
   answers: number;
+  /** A/AAAA addresses sent (answers from cache or upstream only), for the egress answer sets; not logged. */
+  answerAddresses?: readonly string[] | undefined;
+  /** Seconds those addresses are still valid for the client (smallest TTL as sent). */
+  answerTtl?: number | undefined;
 }
 
 /** What was decided about one query: the pipeline's in-flight record and replay's record both carry it. */

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import type { EventConsumer } from '../model/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
 import { alertJson, type AlertSnapshot } from '../model/alert.js';
+import { connectionJson, type ConnectionEvent } from '../model/connection-event.js';
 
 /** Bumped only if a field changes meaning or is removed (never so far). */
 export const NDJSON_SCHEMA = 1;
@@ -74,6 +75,14 @@ export class NdjsonSink implements EventConsumer {
   writeAlerts(alerts: readonly AlertRecordInput[]): void {
     let text = '';
     for (const alert of alerts) text += `${JSON.stringify(alertRecord(alert))}\n`;
+    if (text !== '') this.out.write(text);
+  }
+
+  /** One line per logged connection (egress.conntrack): the ConnectionEvent JSON fields, "event": "connection". */
+  writeConnections(events: readonly ConnectionEvent[]): void {
+    let text = '';
+    for (const e of events)
+      text += `${JSON.stringify({ event: 'connection', schema: NDJSON_SCHEMA, ...connectionJson(e) })}\n`;
     if (text !== '') this.out.write(text);
   }
 

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
+import { elementScript } from '../../src/egress/nft-batch.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const RULES = join(REPO, 'deploy', 'nftables', 'dnsward.nft');
@@ -81,11 +82,36 @@ describe('deploy/nftables/dnsward.nft', () => {
       'reject_bypass',
       'forward',
       'output',
+      'egress_checks',
+      'egress_miss',
     ]) {
       assert.match(result.output, new RegExp(`chain ${chain} \\{`));
     }
     assert.match(result.output, /set doh_v4 \{/);
     assert.match(result.output, /set doh_v6 \{/);
+    for (const set of [
+      'egress_agent_v4',
+      'egress_agent_v6',
+      'egress_v4',
+      'egress_v6',
+      'egress_dropped_v4',
+      'egress_dropped_v6',
+    ])
+      assert.match(result.output, new RegExp(`set ${set} \\{`));
+  });
+
+  it('takes answer-set elements with timeouts, the way dnsward writes them (add, delete, add in one transaction)', () => {
+    const script = elementScript('inet', 'dnsward', [
+      { set: 'egress_agent_v4', key: '10.1.0.2 . 192.0.2.7', timeoutS: 30 },
+      { set: 'egress_v6', key: '2001:db8::7', timeoutS: 30 },
+    ]).trimEnd();
+    const result = inThrowawayNetns(
+      `nft -f '${RULES}' && printf '%s\\n' '${script}' | nft -f - && printf '%s\\n' '${script}' | nft -f - && ` +
+        'nft list set inet dnsward egress_agent_v4 && nft list set inet dnsward egress_v6',
+    );
+    assert.equal(result.status, 0, result.output);
+    assert.match(result.output, /10\.1\.0\.2 \. 192\.0\.2\.7 timeout 30s/);
+    assert.match(result.output, /2001:db8::7 timeout 30s/);
   });
 
   it('redirects agent DNS to dnsward and rejects DoT, between network-namespace test hosts', async (t) => {
