@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The real tools the tests drive: dig/kdig clients, an unbound upstream, tshark and tcpdump for captures,
-# iodine and dns2tcp tunnels for detection tests, docker-compose to validate the compose file.
+# iodine and dns2tcp tunnels for detection tests, docker-compose to validate the compose file, fstrm_capture and
+# dnstap-ldns to read dnsward's dnstap, prometheus/promtool for the alert rules, chromium for the report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/ensure-node.sh
@@ -9,4 +10,5 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends \
-  dnsutils knot-dnsutils unbound tshark tcpdump iodine dns2tcp iproute2 nftables docker-compose >/dev/null
+  dnsutils knot-dnsutils unbound tshark tcpdump iodine dns2tcp iproute2 nftables docker-compose \
+  fstrm-bin dnstap-ldns prometheus chromium >/dev/null

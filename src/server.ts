@@ -8,6 +8,7 @@ import { RebindingGuard } from './dns/rebinding-guard.js';
 import { ResponseBuilder } from './dns/responses.js';
 import { UpstreamRouter } from './dns/upstream-router.js';
 import { upstreamStats } from './dns/upstream.js';
+import { DnstapSink } from './dnstap/dnstap-sink.js';
 import { DnswardError } from './errors.js';
 import type { EventConsumer } from './model/event-consumer.js';
 import { EventQueue } from './events/event-queue.js';
@@ -152,10 +153,17 @@ async function startResolver(
   });
 
   const cache = new AnswerCache(config.cache);
-  const router = new UpstreamRouter(loaded.defaultUpstreams, config.upstreams.forward, {
-    udpMs: config.upstreams.timeoutMs,
-    tcpMs: config.upstreams.tcpTimeoutMs,
-  });
+  // dnstap: every client and upstream exchange, off the answer path, bounded and counted
+  const dnstap = config.store.dnstap
+    ? new DnstapSink(config.store.dnstap, log.child({ component: 'dnstap' }))
+    : undefined;
+  dnstap?.start();
+  const router = new UpstreamRouter(
+    loaded.defaultUpstreams,
+    config.upstreams.forward,
+    { udpMs: config.upstreams.timeoutMs, tcpMs: config.upstreams.tcpTimeoutMs },
+    dnstap && ((exchange) => dnstap.forwarder(exchange)),
+  );
   // names under conditional-forwarding zones (cluster.local, corp zones) legitimately resolve to private addresses
   const internalNames = config.upstreams.forward.flatMap((rule) => [rule.zone, `*.${rule.zone}`]);
   const pipeline = new QueryPipeline({
@@ -170,6 +178,7 @@ async function startResolver(
     responses: new ResponseBuilder(DENY_NEGATIVE_TTL),
     events: queue,
     maxUdpPayload: config.listen.maxUdpPayload,
+    tap: dnstap,
   });
 
   const { udp, tcp } = await bindListeners(config.listen.udp, config.listen.tcp, pipeline, {
@@ -191,6 +200,7 @@ async function startResolver(
     upstreamMismatched: () => upstreamStats.mismatched + router.unmatched,
     queryLog: stages.queryLog,
     allowlistHits: stages.allowlistHits,
+    dnstap,
   });
   readiness.listenersBound = true;
 
@@ -280,6 +290,7 @@ async function startResolver(
       watcher?.close();
       await Promise.all([...udp, ...tcp].map((l) => l.close()));
       await queue.close();
+      await dnstap?.close();
       db.close();
       dbProbe.close();
       await metricsHttp?.close();
