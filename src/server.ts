@@ -7,6 +7,7 @@ import { RebindingGuard, rebindingExemptions } from './dns/rebinding-guard.js';
 import { ResponseBuilder } from './dns/responses.js';
 import { UpstreamRouter } from './dns/upstream-router.js';
 import { upstreamStats } from './dns/upstream.js';
+import { DnstapSink } from './dnstap/dnstap-sink.js';
 import { IntervalGate } from './lib/interval-gate.js';
 import type { EventConsumer } from './model/event-consumer.js';
 import { EventQueue } from './events/event-queue.js';
@@ -166,10 +167,17 @@ async function startResolver(
   });
 
   const cache = new AnswerCache(config.cache);
-  const router = new UpstreamRouter(loaded.defaultUpstreams, config.upstreams.forward, {
-    udpMs: config.upstreams.timeoutMs,
-    tcpMs: config.upstreams.tcpTimeoutMs,
-  });
+  // dnstap: every client and upstream exchange, off the answer path, bounded and counted
+  const dnstap = config.store.dnstap
+    ? new DnstapSink(config.store.dnstap, log.child({ component: 'dnstap' }))
+    : undefined;
+  dnstap?.start();
+  const router = new UpstreamRouter(
+    loaded.defaultUpstreams,
+    config.upstreams.forward,
+    { udpMs: config.upstreams.timeoutMs, tcpMs: config.upstreams.tcpTimeoutMs },
+    dnstap && ((exchange) => dnstap.forwarder(exchange)),
+  );
   const pipeline = new QueryPipeline({
     policy: reloader,
     guard: new Guard(config.guard.stateEntries, book),
@@ -180,6 +188,7 @@ async function startResolver(
     responses: new ResponseBuilder(DENY_NEGATIVE_TTL),
     events: queue,
     maxUdpPayload: config.listen.maxUdpPayload,
+    tap: dnstap,
   });
 
   let bound: Awaited<ReturnType<typeof bindListeners>>;
@@ -211,6 +220,7 @@ async function startResolver(
     upstreamMismatched: () => upstreamStats.mismatched + router.unmatched,
     queryLog: stages.queryLog,
     allowlistHits: stages.allowlistHits,
+    dnstap,
   });
   readiness.listenersBound = true;
 
@@ -254,6 +264,7 @@ async function startResolver(
       await Promise.all([...udp, ...tcp].map((l) => l.close()));
       await queue.close();
       await egress.close();
+      await dnstap?.close();
       db.close();
       dbProbe.close();
       await metricsHttp?.close();

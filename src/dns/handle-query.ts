@@ -1,4 +1,5 @@
 // THE query pipeline, in order. Deny happens before any cache or upstream touch: the order is the guarantee.
+import type { DnsTap } from '../model/dns-tap.js';
 import type { Client, Query } from '../model/query.js';
 import { queryEvent, type QueryEvent } from '../model/query-event.js';
 import type { Policy } from '../policy/compile.js';
@@ -35,6 +36,8 @@ export interface PipelineDeps {
   readonly events: { offer(event: QueryEvent): void };
   /** Cap on the UDP size a client may advertise. */
   readonly maxUdpPayload: number;
+  /** dnstap: the wire messages of every client exchange, after the reply left. */
+  readonly tap?: DnsTap | undefined;
 }
 
 /** One query in flight: what arrived, who asked, and what has been decided so far (one object per query). */
@@ -160,6 +163,19 @@ export class QueryPipeline {
         out = this.deps.responses.questionOnly(msg, query, out.readUInt16BE(2) & 0xf, 0, true);
     }
     if (out) q.reply(out, client);
+    this.deps.tap?.client({
+      transport: client.transport,
+      clientIp: client.address,
+      clientPort: client.port,
+      queryTimeMs: performance.timeOrigin + q.arrived,
+      responseTimeMs: performance.timeOrigin + performance.now(),
+      query: msg,
+      response: out,
+      agentId: q.agent.id,
+      group: q.agent.group,
+      decision: q.decision,
+      ruleId: q.ruleId,
+    });
     const event = queryEvent(
       q,
       client,

@@ -1,6 +1,7 @@
 // Zone -> upstreams (conditional forwarding, longest zone wins), tried in order until one answers.
 import { isIPv6 } from 'node:net';
 import type { HostPort } from '../config/host-port.js';
+import type { ForwarderExchange } from '../model/dns-tap.js';
 import type { Query } from '../model/query.js';
 import { NameTrie } from '../lib/name-trie.js';
 import { RCODE } from '../lib/dns-codes.js';
@@ -26,9 +27,14 @@ export class UpstreamRouter {
 
   private readonly pools = { udp4: new UdpSocketPool('udp4'), udp6: new UdpSocketPool('udp6') };
 
-  constructor(defaults: readonly HostPort[], forward: readonly ForwardZone[], timeouts: UpstreamTimeouts) {
+  constructor(
+    defaults: readonly HostPort[],
+    forward: readonly ForwardZone[],
+    timeouts: UpstreamTimeouts,
+    tap?: (exchange: ForwarderExchange) => void,
+  ) {
     const upstream = (server: HostPort): Upstream =>
-      new Upstream(server, timeouts, this.pools[isIPv6(server.host) ? 'udp6' : 'udp4']);
+      new Upstream(server, timeouts, this.pools[isIPv6(server.host) ? 'udp6' : 'udp4'], tap);
     this.fallback = defaults.map(upstream);
     for (const rule of forward) {
       const upstreams = rule.servers.map(upstream);

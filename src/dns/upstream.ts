@@ -2,7 +2,8 @@
 // with the right ID and question; a truncated UDP answer is retried over TCP.
 import { connect } from 'node:net';
 import { formatHostPort, type HostPort } from '../config/host-port.js';
-import type { Query } from '../model/query.js';
+import type { ForwarderExchange } from '../model/dns-tap.js';
+import type { Query, Transport } from '../model/query.js';
 import { randomQueryId } from './random-id.js';
 import { appendOpt, OPT_BYTES } from './responses.js';
 import type { UdpSocketPool } from './udp-socket-pool.js';
@@ -25,6 +26,12 @@ export interface UpstreamTimeouts {
   readonly tcpMs: number;
 }
 
+/** An accepted answer and the bytes it was read from (as received, for dnstap). */
+interface Received {
+  readonly answer: UpstreamAnswer;
+  readonly reply: Buffer;
+}
+
 /** Counters of answers we refused to believe. */
 export const upstreamStats = { mismatched: 0 };
 
@@ -35,18 +42,47 @@ export class Upstream {
     readonly server: HostPort,
     private readonly timeouts: UpstreamTimeouts,
     private readonly pool: UdpSocketPool,
+    /** dnstap: each exchange's wire messages (FORWARDER_QUERY/RESPONSE). */
+    private readonly tap?: (exchange: ForwarderExchange) => void,
   ) {
     this.label = formatHostPort(server);
   }
 
   /** Sends the client's question (no client options: ECS and the rest are not forwarded) and returns the answer. */
   async exchange(msg: Buffer, query: Query): Promise<UpstreamAnswer> {
-    const udp = await this.exchangeUdp(buildUpstreamQuery(msg, query), query);
+    const udp = await this.tapped('udp', buildUpstreamQuery(msg, query), query);
     if (!udp.truncated) return udp;
-    return this.exchangeTcp(buildUpstreamQuery(msg, query), query);
+    return this.tapped('tcp', buildUpstreamQuery(msg, query), query);
   }
 
-  private exchangeUdp(out: Buffer, query: Query): Promise<UpstreamAnswer> {
+  /** One exchange over `transport`, reported to the tap (if any) once it has settled. */
+  private async tapped(transport: Transport, out: Buffer, query: Query): Promise<UpstreamAnswer> {
+    const exchange = (): Promise<Received> =>
+      transport === 'udp' ? this.exchangeUdp(out, query) : this.exchangeTcp(out, query);
+    const tap = this.tap;
+    if (!tap) return (await exchange()).answer;
+    const sent = performance.timeOrigin + performance.now();
+    const report = (response: Buffer | null): void =>
+      tap({
+        transport,
+        upstreamIp: this.server.host,
+        upstreamPort: this.server.port,
+        queryTimeMs: sent,
+        responseTimeMs: response ? performance.timeOrigin + performance.now() : null,
+        query: out,
+        response,
+      });
+    try {
+      const { answer, reply } = await exchange();
+      report(reply);
+      return answer;
+    } catch (error) {
+      report(null);
+      throw error;
+    }
+  }
+
+  private exchangeUdp(out: Buffer, query: Query): Promise<Received> {
     return new Promise((resolve, reject) => {
       const cancel = this.pool.send(this.server, out, (reply, from) => {
         // an answer from anywhere but the upstream's address and port is not believed
@@ -57,7 +93,7 @@ export class Upstream {
         const answer = this.accept(out, reply, query);
         if (!answer) return false;
         clearTimeout(timer);
-        resolve(answer);
+        resolve({ answer, reply });
         return true;
       });
       const timer = setTimeout(() => {
@@ -67,11 +103,11 @@ export class Upstream {
     });
   }
 
-  private exchangeTcp(out: Buffer, query: Query): Promise<UpstreamAnswer> {
+  private exchangeTcp(out: Buffer, query: Query): Promise<Received> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host: this.server.host, port: this.server.port });
       let received = Buffer.alloc(0);
-      const finish = (error: Error | null, answer?: UpstreamAnswer): void => {
+      const finish = (error: Error | null, answer?: Received): void => {
         clearTimeout(timer);
         socket.destroy();
         if (answer) resolve(answer);
@@ -96,7 +132,7 @@ export class Upstream {
           received = received.subarray(2 + reply.length);
           const answer = this.accept(out, reply, query);
           if (answer) {
-            finish(null, answer);
+            finish(null, { answer, reply });
             return;
           }
         }

@@ -15,6 +15,7 @@ export interface MetricsSources {
   readonly upstreamMismatched: () => number;
   readonly queryLog?: { readonly lagMs: number; readonly written: number } | undefined;
   readonly allowlistHits?: { readonly failures: number } | undefined;
+  readonly dnstap?: { readonly written: number; readonly dropped: number } | undefined;
 }
 
 /** The part of a compiled Policy the metrics read. */
@@ -121,6 +122,18 @@ export class ServerMetrics {
       'dnsward_allowlist_hit_store_failures_total',
       'Batches of allowlist hit counts that could not be written to SQLite',
       read((s) => s.allowlistHits?.failures ?? 0),
+    );
+    sourceCounter(
+      this.registry,
+      'dnsward_dnstap_written_total',
+      'dnstap messages written to the Frame Streams output',
+      read((s) => s.dnstap?.written ?? 0),
+    );
+    sourceCounter(
+      this.registry,
+      'dnsward_dnstap_dropped_total',
+      'dnstap messages lost: buffer full while the reader was slow or away, a failed write, or left at shutdown',
+      read((s) => s.dnstap?.dropped ?? 0),
     );
     const sources = (): MetricsSources | undefined => this.sources;
     new Counter({

@@ -1,5 +1,7 @@
-// Evaluation helper: turns a pcap/pcapng into QueryEvents via tshark (a stand-in until src/pcap lands).
-import { execFileSync } from 'node:child_process';
+// Evaluation helper: turns a pcap/pcapng into QueryEvents with dnsward's own reader (src/pcap).
+import { pairDns } from '../../src/pcap/dns-pairing.js';
+import { readCapture } from '../../src/pcap/read-capture.js';
+import type { CapturedDns } from '../../src/pcap/records.js';
 import type { QueryEvent } from '../../src/model/query-event.js';
 
 const QTYPES: Record<number, string> = {
@@ -25,16 +27,6 @@ const QTYPES: Record<number, string> = {
   257: 'CAA',
 };
 const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'];
-
-interface Message {
-  ts: number;
-  src: string;
-  dst: string;
-  sport: number;
-  dport: number;
-  transport: 'udp' | 'tcp';
-  payload: Buffer;
-}
 
 interface Parsed {
   id: number;
@@ -96,123 +88,43 @@ function parseDns(buf: Buffer): Parsed | null {
   };
 }
 
-function tshark(file: string): Message[] {
-  const out = execFileSync(
-    'tshark',
-    [
-      '-r',
-      file,
-      '-Y',
-      'udp.port==53 || tcp.port==53',
-      '-T',
-      'fields',
-      '-E',
-      'separator=\t',
-      '-e',
-      'frame.time_epoch',
-      '-e',
-      'ip.src',
-      '-e',
-      'ipv6.src',
-      '-e',
-      'ip.dst',
-      '-e',
-      'ipv6.dst',
-      '-e',
-      'udp.srcport',
-      '-e',
-      'udp.dstport',
-      '-e',
-      'tcp.srcport',
-      '-e',
-      'tcp.dstport',
-      '-e',
-      'udp.payload',
-      '-e',
-      'tcp.payload',
-    ],
-    { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] },
-  ).toString('utf8');
-  const messages: Message[] = [];
-  const streams = new Map<string, Buffer>();
-  for (const line of out.split('\n')) {
-    if (line === '') continue;
-    const [t, s4, s6, d4, d6, us, ud, ts, td, up, tp] = line.split('\t');
-    const src = (s4 || s6 || '').split(',')[0] ?? '';
-    const dst = (d4 || d6 || '').split(',')[0] ?? '';
-    const time = Math.round(Number(t) * 1000);
-    if (up) {
-      messages.push({
-        ts: time,
-        src,
-        dst,
-        sport: Number(us),
-        dport: Number(ud),
-        transport: 'udp',
-        payload: Buffer.from(up.replaceAll(':', ''), 'hex'),
-      });
-    } else if (tp) {
-      const key = `${src}|${ts}|${dst}|${td}`;
-      let buf = Buffer.concat([
-        streams.get(key) ?? Buffer.alloc(0),
-        Buffer.from(tp.replaceAll(':', ''), 'hex'),
-      ]);
-      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
-        const len = buf.readUInt16BE(0);
-        messages.push({
-          ts: time,
-          src,
-          dst,
-          sport: Number(ts),
-          dport: Number(td),
-          transport: 'tcp',
-          payload: buf.subarray(2, 2 + len),
-        });
-        buf = buf.subarray(2 + len);
-      }
-      streams.set(key, buf);
-    }
+/**
+ * Every query (QR=0 to port 53) as a forwarded tier-3 event of agent = client IP, rcode from the
+ * response src/pcap's pairing matched to it (SERVFAIL when the capture holds none).
+ */
+export async function captureEvents(file: string): Promise<QueryEvent[]> {
+  const events: QueryEvent[] = [];
+  for await (const pair of pairDns(readCapture(file).records)) {
+    if (pair.kind !== 'exchange' || !pair.query || pair.query.dstPort !== 53) continue;
+    const p = parseDns(pair.query.payload);
+    if (p === null || p.qr) continue;
+    events.push(toEvent(pair.query, p, pair.response));
   }
-  return messages;
+  return events;
 }
 
-/** Every query (QR=0 to port 53) as a forwarded tier-3 event of agent = client IP, rcode from its response. */
-export function captureEvents(file: string): QueryEvent[] {
-  const messages = tshark(file);
-  const rcodes = new Map<string, { rcode: number; answers: number; bytes: number }>();
-  const queries: { m: Message; p: Parsed }[] = [];
-  for (const m of messages) {
-    const p = parseDns(m.payload);
-    if (p === null) continue;
-    if (!p.qr && m.dport === 53) queries.push({ m, p });
-    else if (p.qr && m.sport === 53) {
-      const key = `${m.dst}|${m.dport}|${p.id}|${p.qname}`;
-      if (!rcodes.has(key)) rcodes.set(key, { rcode: p.rcode, answers: p.answers, bytes: m.payload.length });
-    }
-  }
-  return queries.map(({ m, p }) => {
-    const r = rcodes.get(`${m.src}|${m.sport}|${p.id}|${p.qname}`);
-    return {
-      ts: m.ts,
-      transport: m.transport,
-      clientIp: m.src,
-      clientPort: m.sport,
-      agentId: m.src,
-      group: 'eval',
-      tier: 3,
-      qname: p.qname,
-      qtype: QTYPES[p.qtype] ?? `TYPE${p.qtype}`,
-      decision: 'allow',
-      reason: 'eval',
-      ruleId: 'eval',
-      rcode: r ? (RCODES[r.rcode] ?? `RCODE${r.rcode}`) : 'SERVFAIL',
-      upstream: '127.0.0.1:53',
-      cached: false,
-      answeredBy: r ? 'upstream' : 'listener',
-      latencyUs: 0,
-      reqBytes: m.payload.length,
-      respBytes: r?.bytes ?? 0,
-      answers: r?.answers ?? 0,
-    } satisfies QueryEvent;
-  });
+function toEvent(m: CapturedDns, p: Parsed, response: CapturedDns | undefined): QueryEvent {
+  const r = response ? parseDns(response.payload) : null;
+  return {
+    ts: Math.round(m.ts),
+    transport: m.transport,
+    clientIp: m.srcIp,
+    clientPort: m.srcPort,
+    agentId: m.srcIp,
+    group: 'eval',
+    tier: 3,
+    qname: p.qname,
+    qtype: QTYPES[p.qtype] ?? `TYPE${p.qtype}`,
+    decision: 'allow',
+    reason: 'eval',
+    ruleId: 'eval',
+    rcode: r ? (RCODES[r.rcode] ?? `RCODE${r.rcode}`) : 'SERVFAIL',
+    upstream: '127.0.0.1:53',
+    cached: false,
+    answeredBy: r ? 'upstream' : 'listener',
+    latencyUs: 0,
+    reqBytes: m.payload.length,
+    respBytes: r ? (response?.payload.length ?? 0) : 0,
+    answers: r?.answers ?? 0,
+  };
 }

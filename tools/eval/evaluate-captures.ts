@@ -1,9 +1,10 @@
-// Evaluation: runs the labelled fixture captures through the engine and prints a detection table.
+// Evaluation: runs a labelled capture set through the engine and prints a per-capture detection table.
 //
-// node --import tsx tools/eval/evaluate-captures.ts [../shared/fixtures] [--json]
+// The command is eval.ts (npm run eval -- DIR).
+// DIR holds labels.json (the format of fixtures/labels.json), or subfolders that each hold one.
 // Every query is treated as forwarded, tier 3, agent = client IP (see capture-events.ts).
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { detectionSection } from '../../src/config/sections/detection.js';
 import { severityRank, type Severity } from '../../src/model/alert.js';
 import type { QueryEvent } from '../../src/model/query-event.js';
@@ -54,8 +55,12 @@ export const HARD_MARKERS = [
   'tier1-query',
 ];
 
-export function evaluateFile(path: string, zones: readonly string[], variant: EvalVariant = {}): FileResult {
-  const events = captureEvents(path).map((e): QueryEvent => {
+export async function evaluateFile(
+  path: string,
+  zones: readonly string[],
+  variant: EvalVariant = {},
+): Promise<FileResult> {
+  const events = (await captureEvents(path)).map((e): QueryEvent => {
     let out = e;
     if (variant.enforce === true) {
       out = { ...out, decision: 'deny', rcode: 'NXDOMAIN', answeredBy: 'policy', upstream: null, answers: 0 };
@@ -124,25 +129,31 @@ function alertIsMalicious(alert: AlertState, zones: readonly string[]): boolean 
   return alert.samples.some((s) => zones.some((z) => underZone(s, z)));
 }
 
-function main(): void {
-  const root = resolve(process.argv.find((a, i) => i >= 2 && !a.startsWith('--')) ?? '../shared/fixtures');
+/** The labelled sets under `root`: root itself when it holds labels.json, else its subfolders that do. */
+export function labelledSets(root: string): string[] {
+  if (existsSync(join(root, 'labels.json'))) return [root];
+  return readdirSync(root)
+    .map((entry) => join(root, entry))
+    .filter((dir) => statSync(dir).isDirectory() && existsSync(join(dir, 'labels.json')))
+    .sort();
+}
+
+/** Scores every labelled capture of every set under `root`; file names are relative to `root`. */
+export async function evaluateSets(root: string, variant: EvalVariant = {}): Promise<FileResult[]> {
   const results: FileResult[] = [];
-  for (const set of ['pcap', 'public']) {
-    const labels = JSON.parse(readFileSync(join(root, set, 'labels.json'), 'utf8')) as Labels;
+  for (const set of labelledSets(root)) {
+    const labels = JSON.parse(readFileSync(join(set, 'labels.json'), 'utf8')) as Labels;
+    const prefix = set === root ? '' : `${set.slice(root.length + 1)}/`;
     for (const [file, label] of Object.entries(labels.files)) {
       const zones = label.malicious.map((m) => m.zone);
-      const variant: EvalVariant = {
-        disable: process.argv.includes('--volume-only') ? HARD_MARKERS : [],
-        enforce: process.argv.includes('--enforce'),
-        oneAgent: process.argv.includes('--one-agent'),
-      };
-      results.push({ ...evaluateFile(join(root, set, file), zones, variant), file: `${set}/${file}` });
+      results.push({ ...(await evaluateFile(join(set, file), zones, variant)), file: `${prefix}${file}` });
     }
   }
-  if (process.argv.includes('--json')) {
-    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-    return;
-  }
+  return results;
+}
+
+/** The per-capture table, GitHub Markdown, one row a capture, then one line per false alert. */
+export function resultTable(results: readonly FileResult[]): string {
   const rows = results.map((r) => [
     r.file,
     String(r.queries),
@@ -167,9 +178,8 @@ function main(): void {
     'FP>low',
     'low benign',
   ];
-  process.stdout.write(`| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|\n`);
-  for (const row of rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
-  for (const r of results) for (const fp of r.falseAlerts) process.stdout.write(`FP ${r.file}: ${fp}\n`);
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
+  for (const r of results) for (const fp of r.falseAlerts) lines.push(`FP ${r.file}: ${fp}`);
+  return `${lines.join('\n')}\n`;
 }
-
-main();

@@ -1,5 +1,6 @@
 // store: the SQLite database for the query log and alerts, and the hand-off queue in front of it.
 import { z } from 'zod';
+import { dnstapSection } from './dnstap.js';
 
 export const storeSection = z
   .object({
@@ -62,6 +63,12 @@ export const storeSection = z
       .describe(
         'query log, NDJSON, detection and allowlist hits on a thread of their own, off the answer thread; ' +
           'auto = when the process may use more than one CPU',
+      ),
+    dnstap: dnstapSection
+      .nullable()
+      .default(null)
+      .describe(
+        'dnstap output (CLIENT_* and FORWARDER_* messages): { unix | tcp | file, identity?, version? }; null = off',
       ),
   })
   .strict()

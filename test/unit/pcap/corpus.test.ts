@@ -1,6 +1,6 @@
-// The reader against tshark on every capture in ../shared/fixtures and fixtures/pcap-reader.
+// The reader against tshark on every capture the repository holds: fixtures/*.pcap and fixtures/pcap-reader.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import { compareWithTshark, readAll } from './tshark-compare.js';
 import { tsharkFields } from '../../helpers/tshark.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const SHARED = resolve(ROOT, '../shared/fixtures');
+const FIXTURES = join(ROOT, 'fixtures');
 const OWN = join(ROOT, 'fixtures/pcap-reader');
 
 /** Queries pairDns matched with a response. */
@@ -36,16 +36,22 @@ function captures(dir: string): string[] {
   return out.sort();
 }
 
-describe('shared corpora', () => {
-  it('are present beside the repository', () => {
-    assert.ok(existsSync(SHARED), `expected the evaluation corpora at ${SHARED} (../shared/fixtures)`);
-    assert.ok(captures(SHARED).length >= 30, 'expected the public and pcap corpora');
+describe('fixtures/ (real tunnel and agent traffic, see make-captures.sh)', () => {
+  const files = readdirSync(FIXTURES)
+    .filter((entry) => /\.pcap(ng)?$/.test(entry))
+    .sort();
+  it('holds the four labelled captures', () => {
+    assert.deepEqual(files, [
+      'benign-agent.pcap',
+      'dns2tcp-tunnel.pcap',
+      'exfil-script.pcap',
+      'iodine-tunnel.pcap',
+    ]);
   });
 
-  for (const path of existsSync(SHARED) ? captures(SHARED) : []) {
-    const name = path.slice(SHARED.length + 1);
+  for (const name of files) {
     it(`${name}: same DNS messages as tshark, and the same query/response pairs`, async () => {
-      const result = await compareWithTshark(path);
+      const result = await compareWithTshark(join(FIXTURES, name));
       assert.ok(result.tsharkMessages > 0);
       assert.ok(result.namesCompared > 0);
       assert.equal(await answered(result.records), result.tsharkAnswered, 'pairs (tshark: dns.response_to)');
