@@ -168,7 +168,7 @@ describe('egress: answer sets, connection log and direct-ip-egress in network na
       stringify({
         group: 'agents',
         entries: [
-          { domain: 'a.example.test', justification: 'the test server', owner: 'test', added: '2026-01-01' },
+          { domain: 'a.example.test', justification: 'the test server', owner: 'egress-qa', added: '2026-01-01' },
         ],
       }),
     );
