@@ -23,6 +23,8 @@ export interface Scenario {
   /** A short name that resolves only through the search list, and its addresses. */
   readonly viaSearch?: { readonly name: string; readonly addresses: readonly string[] };
   readonly denied: readonly string[];
+  /** Allowed names whose answer exceeds 512 bytes (TC=1 to a client without EDNS). */
+  readonly needsTcp?: readonly string[];
   readonly search: readonly string[];
   readonly ndots: number;
 }
@@ -36,6 +38,9 @@ const PUBLIC = [
   'example.org. 60 IN AAAA 2001:db8::80',
   'exfil.example.net. 60 IN A 192.0.2.66',
 ];
+
+/** Addresses of an answer too large for 512-byte UDP. */
+const LARGE = Array.from({ length: 40 }, (_, i) => `192.0.2.${String(100 + i)}`);
 
 /** The local-data lines of deploy/compose/unbound.conf: the Compose upstream's own zone. */
 function composeLocalData(): string[] {
@@ -118,12 +123,15 @@ export const SCENARIOS: readonly Scenario[] = [
     upstreamAddress: '192.0.2.53',
     dnswardAddress: '10.55.0.53',
     agentResolvConf: 'nameserver 10.55.0.53\n',
-    records: PUBLIC,
-    zones: ['openai.com', 'example.org', 'example.net'],
+    records: [...PUBLIC, ...LARGE.map((address) => `api.github.com. 60 IN A ${address}`)],
+    zones: ['openai.com', 'example.org', 'example.net', 'github.com'],
     allowed: {
       'api.openai.com': ['192.0.2.10', '2001:db8::10'],
       'example.org': ['192.0.2.80', '2001:db8::80'],
+      // 40 A records: over 512 bytes, so a client without EDNS gets TC=1 and must retry over TCP
+      'api.github.com': LARGE,
     },
+    needsTcp: ['api.github.com'],
     denied: ['exfil.example.net'],
     search: [],
     ndots: 1,

@@ -18,6 +18,8 @@ export interface StubClient {
   readonly id: string;
   /** Whether it applies resolv.conf's search list and ndots (c-ares' ares_query, behind dns.resolve*, does not). */
   readonly searches: boolean;
+  /** Whether it retries a truncated (TC=1) answer over TCP; musl does from 1.2.4 (Debian 12 ships 1.2.3). */
+  readonly tcpFallback?: boolean;
   /** argv (run inside a namespace by the caller) that looks up `names` and prints JSON lines. */
   readonly argv: (names: readonly string[]) => string[][];
   readonly env?: Record<string, string>;
@@ -183,9 +185,23 @@ export function buildStubClients(): { clients: StubClient[]; remove: () => void 
       argv: all([join(dir, 'lookup-go'), 'cgo']),
       env: { GODEBUG: 'netdns=cgo' },
     },
-    { id: 'musl getaddrinfo', searches: true, argv: all([join(dir, 'lookup-musl')]) },
+    {
+      id: 'musl getaddrinfo',
+      searches: true,
+      tcpFallback: muslTcpFallback(),
+      argv: all([join(dir, 'lookup-musl')]),
+    },
   ];
   return { clients, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** musl before 1.2.4 has no TCP fallback. */
+function muslTcpFallback(): boolean {
+  const banner = spawnSync('/lib/ld-musl-x86_64.so.1', [], { encoding: 'utf8' }).stderr;
+  const version = /Version (\d+)\.(\d+)\.(\d+)/.exec(banner);
+  if (!version) return true;
+  const [major, minor, patch] = version.slice(1).map(Number) as [number, number, number];
+  return major * 10000 + minor * 100 + patch >= 10204;
 }
 
 /** Runs `client` through `wrap` (e.g. `ip netns exec`), bounded by coreutils timeout; one Lookup per name. */

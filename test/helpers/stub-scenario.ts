@@ -16,6 +16,8 @@ import { startUnbound } from './unbound.js';
 export interface LoggedQuery {
   readonly id: number;
   readonly qname: string;
+  /** The name as the client spelled it (0x20 case randomisation shows here). */
+  readonly sent: string;
   readonly qtype: string;
   readonly transport: string;
   readonly rcode: string;
@@ -127,7 +129,7 @@ export async function startScenario(
         try {
           rows = db
             .prepare(
-              'SELECT id, lower(qname) AS qname, qtype, transport, rcode FROM queries WHERE id > ? ORDER BY id',
+              'SELECT id, lower(qname) AS qname, qname AS sent, qtype, transport, rcode FROM queries WHERE id > ? ORDER BY id',
             )
             .all(lastId) as LoggedQuery[];
         } finally {
