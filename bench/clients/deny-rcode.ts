@@ -20,7 +20,7 @@ try {
         for (const client of built.clients) {
           const cells: string[] = [];
           for (const name of PROBES[scenario.id] ?? []) {
-            if (!client.searches && !name.includes('.example.') && !name.includes('.com')) {
+            if (!client.searches && name === scenario.viaSearch?.name) {
               cells.push('n/a');
               continue;
             }
