@@ -15,18 +15,20 @@ export interface Unbound {
 
 /** `localData` lines are unbound local-data RRs, e.g. "api.test.example. 300 IN A 192.0.2.10". */
 /** `extra` are more unbound server-clause lines, e.g. `local-zone: "t.example." redirect` (every name below answers alike). */
+/** `inside`: run in that network namespace on `addresses` port 53 (test/helpers/netns.ts) instead of loopback. */
 export async function startUnbound(
   zone: string,
   localData: readonly string[],
   extra: readonly string[] = [],
+  inside?: { readonly netns: string; readonly addresses: readonly string[] },
 ): Promise<Unbound> {
   const dir = mkdtempSync(join(tmpdir(), 'dnsward-unbound-'));
-  const port = await freePort();
+  const port = inside ? 53 : await freePort();
   const log = join(dir, 'unbound.log');
   writeFileSync(log, '');
   const conf = [
     'server:',
-    `  interface: 127.0.0.1@${port}`,
+    ...(inside?.addresses ?? ['127.0.0.1']).map((address) => `  interface: ${address}@${port}`),
     '  do-daemonize: no',
     '  username: ""',
     '  chroot: ""',
@@ -36,7 +38,7 @@ export async function startUnbound(
     `  logfile: "${log}"`,
     '  log-queries: yes',
     '  verbosity: 1',
-    '  access-control: 127.0.0.0/8 allow',
+    `  access-control: ${inside ? '0.0.0.0/0' : '127.0.0.0/8'} allow`,
     '  do-ip6: no',
     '  num-threads: 1',
     '  module-config: "iterator"',
@@ -48,9 +50,15 @@ export async function startUnbound(
   ].join('\n');
   const confPath = join(dir, 'unbound.conf');
   writeFileSync(confPath, `${conf}\n`);
-  const proc: Running = startProcess('unbound', ['-d', '-c', confPath]);
+  const argv = ['unbound', '-d', '-c', confPath];
+  const proc: Running = inside
+    ? startProcess('ip', ['netns', 'exec', inside.netns, ...argv])
+    : startProcess('unbound', argv.slice(1));
   await waitFor(
-    async () => (await dig(port, zone, { type: 'SOA' })).status !== 'TIMEOUT',
+    async () =>
+      inside
+        ? readFileSync(log, 'utf8').includes('start of service')
+        : (await dig(port, zone, { type: 'SOA' })).status !== 'TIMEOUT',
     10_000,
     `unbound on ${port}`,
   ).catch((error: unknown) => {
