@@ -186,6 +186,7 @@ async function startResolver(
       tcp: {
         idleTimeoutMs: config.listen.tcpIdleTimeoutMs,
         maxConnections: config.listen.tcpMaxConnections,
+        maxConnectionsPerClient: config.listen.tcpMaxConnectionsPerClient,
         maxInflight: config.listen.tcpMaxInflight,
       },
     });
