@@ -32,6 +32,8 @@ import { openDatabase, type Db } from './store/database.js';
 const DENY_NEGATIVE_TTL = 60;
 const PRUNE_INTERVAL_MS = 3_600_000;
 const QUARANTINE_SYNC_MS = 2000;
+/** busy_timeout of the answer thread's database connection. */
+const ANSWER_THREAD_BUSY_MS = 10;
 
 export interface ReloadResult {
   readonly ok: boolean;
@@ -118,7 +120,9 @@ async function startResolver(
   if (loaded.defaultUpstreams.length === 0)
     log.warn('no upstreams configured and none in /etc/resolv.conf: allowed names get SERVFAIL');
 
-  const db = openDatabase(config.store.path);
+  // this connection is used on the answer thread (inline stages, quarantines): another process's lock (sqlite3,
+  // a backup, VACUUM) must cost it a few milliseconds and a retry, never seconds of unanswered queries
+  const db = openDatabase(config.store.path, { busyTimeoutMs: ANSWER_THREAD_BUSY_MS });
   const book = new QuarantineBook();
   const quarantines = new QuarantineKeeper(
     new QuarantineRepository(db),
