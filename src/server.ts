@@ -20,6 +20,7 @@ import { createHealthHandler, startMetricsServer, type MetricsServer } from './m
 import { databaseWritableProbe, Readiness } from './metrics/readiness.js';
 import { ServerMetrics } from './metrics/registry.js';
 import { compilePolicy, type Policy } from './policy/compile.js';
+import { exposureWarnings } from './policy/exposure-warnings.js';
 import { Guard } from './policy/guard.js';
 import { QuarantineBook } from './policy/quarantine-book.js';
 import { QuarantineKeeper } from './policy/quarantine-keeper.js';
@@ -117,6 +118,7 @@ async function startResolver(
   readiness.policyLoaded = true;
   metrics?.policyLoaded(holder.current);
   reportWarnings(holder.current, log);
+  for (const warning of exposureWarnings(config, holder.current)) log.warn(warning);
   if (loaded.defaultUpstreams.length === 0)
     log.warn('no upstreams configured and none in /etc/resolv.conf: allowed names get SERVFAIL');
 
