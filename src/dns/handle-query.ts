@@ -96,6 +96,13 @@ export class QueryPipeline {
       return;
     }
     const query = parsed.query;
+    if (query.ednsVersion > 0) {
+      // RFC 6891 §6.1.3: we speak EDNS version 0 only; the client retries with it
+      q.decision = 'not-implemented';
+      q.reason = `edns version ${query.ednsVersion}`;
+      this.send(q, this.deps.responses.badVersion(msg, query));
+      return;
+    }
     if (query.qclass !== CLASS_IN) {
       q.decision = 'refused-class';
       q.reason = `class ${query.qclass}`;
