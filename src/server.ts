@@ -19,6 +19,7 @@ import type { Logger } from './log/logger.js';
 import { createHealthHandler, startMetricsServer, type MetricsServer } from './metrics/http-server.js';
 import { databaseWritableProbe, Readiness } from './metrics/readiness.js';
 import { ServerMetrics } from './metrics/registry.js';
+import { exposureWarnings } from './policy/exposure-warnings.js';
 import { Guard } from './policy/guard.js';
 import { QuarantineBook } from './policy/quarantine-book.js';
 import { QuarantineKeeper } from './policy/quarantine-keeper.js';
@@ -32,6 +33,8 @@ import { openDatabase, type Db } from './store/database.js';
 const DENY_NEGATIVE_TTL = 60;
 const PRUNE_INTERVAL_MS = 3_600_000;
 const QUARANTINE_SYNC_MS = 2000;
+/** busy_timeout of the answer thread's database connection. */
+const ANSWER_THREAD_BUSY_MS = 10;
 
 export type { ReloadResult, ReloadTrigger } from './policy/reload.js';
 
@@ -113,10 +116,13 @@ async function startResolver(
     watch: (files) => watcher?.watch(files),
   });
   readiness.policyLoaded = true;
+  for (const warning of exposureWarnings(config, reloader.current)) log.warn(warning);
   if (loaded.defaultUpstreams.length === 0)
     log.warn('no upstreams configured and none in /etc/resolv.conf: allowed names get SERVFAIL');
 
-  const db = openDatabase(config.store.path);
+  // this connection is used on the answer thread (inline stages, quarantines): another process's lock (sqlite3,
+  // a backup, VACUUM) must cost it a few milliseconds and a retry, never seconds of unanswered queries
+  const db = openDatabase(config.store.path, { busyTimeoutMs: ANSWER_THREAD_BUSY_MS });
   const book = new QuarantineBook();
   const quarantines = new QuarantineKeeper(
     new QuarantineRepository(db),
@@ -198,6 +204,7 @@ async function startResolver(
       tcp: {
         idleTimeoutMs: config.listen.tcpIdleTimeoutMs,
         maxConnections: config.listen.tcpMaxConnections,
+        maxConnectionsPerClient: config.listen.tcpMaxConnectionsPerClient,
         maxInflight: config.listen.tcpMaxInflight,
       },
     });

@@ -28,3 +28,13 @@ export function parseTime(flag: string, text: string, now: number, direction: -1
   }
   return time;
 }
+
+/** A positive whole count (`--limit`): digits only, at least 1, at most `max`; anything else is a usage error. */
+export function parseCount(flag: string, text: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max)
+    throw new DnswardError(
+      'DNSWARD_ERR_USAGE',
+      `${flag}: expected a whole number from 1 to ${max}, got "${text}"`,
+    );
+  return Number(text);
+}

@@ -12,22 +12,47 @@ function cellText(value: Cell): string {
   return String(value);
 }
 
+/** C0 controls, DEL and C1 controls (ESC, CSI, OSC, BEL, newlines): what a terminal would act on. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text safe to print on a terminal: control characters as RFC 1035 `\DDD` escapes, the form qnames already
+ * use, so a capture's SNI or any stored string cannot move the cursor, recolour or retitle the analyst's terminal.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(CONTROL, (c) => `\\${String(c.charCodeAt(0)).padStart(3, '0')}`);
+}
+
+/** Cells a spreadsheet would evaluate as a formula (OWASP CSV injection) get a leading quote. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 export function formatTable(rows: readonly Record<string, Cell>[], columns: readonly string[]): string {
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cellText(r[c]).length)));
+  const texts = rows.map((r) => columns.map((c) => terminalSafe(cellText(r[c]))));
+  // a loop, not Math.max(...rows): spreading a million rows overflows the call stack
+  const widths = columns.map((c) => c.length);
+  for (const cells of texts)
+    cells.forEach((cell, i) => {
+      if (cell.length > (widths[i] ?? 0)) widths[i] = cell.length;
+    });
   const line = (cells: readonly string[]): string =>
     cells
       .map((cell, i) => cell.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
-  return [line(columns), ...rows.map((r) => line(columns.map((c) => cellText(r[c]))))].join('\n') + '\n';
+  const lines = [line(columns)];
+  for (const cells of texts) lines.push(line(cells));
+  return lines.join('\n') + '\n';
 }
 
 export function formatCsv(rows: readonly Record<string, Cell>[], columns: readonly string[]): string {
-  const quote = (text: string): string => (/[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
-  return (
-    [columns.join(','), ...rows.map((r) => columns.map((c) => quote(cellText(r[c]))).join(','))].join('\n') +
-    '\n'
-  );
+  const quote = (raw: string): string => {
+    const text = FORMULA_START.test(raw) ? `'${raw}` : raw;
+    return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  const lines = [columns.join(',')];
+  for (const r of rows) lines.push(columns.map((c) => quote(cellText(r[c]))).join(','));
+  return lines.join('\n') + '\n';
 }
 
 export function formatRows(
@@ -76,7 +101,9 @@ export function formatJson(value: unknown): string {
 export function formatRecord(record: Readonly<Record<string, Cell>>): string {
   const keys = Object.keys(record);
   const width = Math.max(0, ...keys.map((k) => k.length));
-  return keys.map((k) => `${`${k}:`.padEnd(width + 2)}${cellText(record[k])}`).join('\n') + '\n';
+  return (
+    keys.map((k) => `${`${k}:`.padEnd(width + 2)}${terminalSafe(cellText(record[k]))}`).join('\n') + '\n'
+  );
 }
 
 /** Human byte counts: 512 B, 4.0 KiB, 1.2 MiB. */

@@ -11,6 +11,7 @@ groups:
   - name: default
     tier: 3
     allowlists: [allowlists/tier3-standard.yaml]
+    rateLimit: { qps: 50, burst: 100, perDomain: { qps: 20, burst: 40 }, action: refuse }
 store:
   path: dnsward.db
 `;

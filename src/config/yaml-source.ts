@@ -1,5 +1,5 @@
 // Parse a YAML file against a zod schema; every problem is reported as "file:line path: message".
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { LineCounter, parseDocument, isNode, visit } from 'yaml';
 import type { z } from 'zod';
 import { DnswardError, type ErrorCode } from '../errors.js';
 
@@ -34,7 +34,13 @@ export function parseYaml<S extends z.ZodTypeAny>(
     });
     throw new DnswardError(code, `${file}: invalid YAML`, details);
   }
-  const result = schema.safeParse(doc.toJS() ?? {});
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (error) {
+    throw new DnswardError(code, `${file}: invalid YAML`, [toJsProblem(file, doc, lineCounter, error)]);
+  }
+  const result = schema.safeParse(data ?? {});
   if (result.success) {
     return { value: result.data as z.output<S>, lineOf: (path) => lineOf(doc, lineCounter, path) };
   }
@@ -43,6 +49,27 @@ export function parseYaml<S extends z.ZodTypeAny>(
     return `${file}:${line} ${formatPath(issue.path)}: ${issue.message}`;
   });
   throw new DnswardError(code, `${file}: ${details.length} problem(s)`, details);
+}
+
+/**
+ * A document that parses but cannot become data: almost always an unquoted `*.example.com`, which YAML reads as an
+ * alias to an anchor that does not exist. Names the line of the first alias and says to quote it.
+ */
+function toJsProblem(
+  file: string,
+  doc: ReturnType<typeof parseDocument>,
+  lineCounter: LineCounter,
+  error: unknown,
+): string {
+  let alias: { line: number; source: string } | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      alias = { line: node.range ? lineCounter.linePos(node.range[0]).line : 1, source: node.source };
+      return visit.BREAK;
+    },
+  });
+  if (alias === undefined) return `${file}:1 (yaml): ${(error as Error).message.split('\n')[0] ?? ''}`;
+  return `${file}:${alias.line} (yaml): *${alias.source} is read as a YAML alias; quote a wildcard: '*${alias.source}'`;
 }
 
 /** The line of the deepest node on `path` that exists: a missing field points at its parent. */

@@ -14,9 +14,10 @@ import { parseQuery } from './wire.js';
 /**
  * What the step decided, and so what the caller answers:
  * drop: nothing (no readable header, or a response); formerr / notimp: header-only FORMERR / NOTIMP;
- * refused-class: REFUSED (class is not IN); policy: `verdict` says (rate-limited, deny, or forward).
+ * badvers: BADVERS (EDNS version above 0); refused-class: REFUSED (class is not IN); policy: `verdict` says
+ * (rate-limited, deny, or forward).
  */
-export type Outcome = 'drop' | 'formerr' | 'notimp' | 'refused-class' | 'policy';
+export type Outcome = 'drop' | 'formerr' | 'notimp' | 'badvers' | 'refused-class' | 'policy';
 
 /** The fields the step fills in: the pipeline's in-flight record is one, so a query allocates no second object. */
 export interface Decided {
@@ -80,6 +81,12 @@ export function decideMessage(
   }
   const query = parsed.query;
   into.query = query;
+  // RFC 6891 §6.1.3: this resolver speaks EDNS version 0 only; the client retries with it
+  if (query.ednsVersion > 0) {
+    into.decision = 'not-implemented';
+    into.reason = `edns version ${query.ednsVersion}`;
+    return 'badvers';
+  }
   // CHAOS, HESIOD, ANY-class: this resolver serves the Internet class only, before policy sees the name
   if (query.qclass !== CLASS_IN) {
     into.decision = 'refused-class';

@@ -80,6 +80,10 @@ export class QueryPipeline {
     }
     const { query, group, verdict } = q;
     if (!query) return; // every other outcome has parsed the question
+    if (outcome === 'badvers') {
+      this.send(q, this.deps.responses.badVersion(msg, query));
+      return;
+    }
     if (outcome === 'refused-class' || !group || !verdict) {
       this.send(q, this.deps.responses.questionOnly(msg, query, RCODE.REFUSED));
       return;

@@ -6,6 +6,8 @@ import { HEADER_BYTES } from './wire.js';
 /** Our EDNS payload size (DNS flag day 2020). */
 export const EDNS_UDP_SIZE = 1232;
 const OPT_BYTES = 11;
+/** RFC 6891 extended rcode BADVERS. */
+const BADVERS = 16;
 
 /** SOA RDATA for synthesized negative answers: "dnsward.invalid. hostmaster.dnsward.invalid. 1 3600 600 86400 <ttl>". */
 function soaRdata(negativeTtl: number): Buffer {
@@ -39,6 +41,13 @@ export class ResponseBuilder {
       this.soaRecord.copy(out, query.questionEnd);
       out.writeUInt16BE(1, 8);
     }
+    return out;
+  }
+
+  /** BADVERS (extended rcode 16: header rcode 0, OPT extended rcode 1) for an EDNS version above 0. */
+  badVersion(msg: Buffer, query: Query): Buffer {
+    const out = this.questionOnly(msg, query, RCODE.NOERROR);
+    out[out.length - OPT_BYTES + 5] = BADVERS >> 4;
     return out;
   }
 

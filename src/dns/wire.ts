@@ -38,6 +38,7 @@ export function parseQuery(buf: Buffer): ParsedQuery {
   let ednsUdpSize = 0;
   let dnssecOk = false;
   let hasClientSubnet = false;
+  let ednsVersion = 0;
   let offset = questionEnd;
   const records = buf.readUInt16BE(6) + buf.readUInt16BE(8) + buf.readUInt16BE(10);
   const additionalFrom = buf.readUInt16BE(6) + buf.readUInt16BE(8);
@@ -54,6 +55,9 @@ export function parseQuery(buf: Buffer): ParsedQuery {
       }
       ednsUdpSize = Math.max(512, buf.readUInt16BE(owner + 2));
       dnssecOk = (buf.readUInt16BE(owner + 6) & 0x8000) !== 0;
+      ednsVersion = buf[owner + 5] ?? 0;
+      if (!optionsFramed(buf, rdata, rdata + rdlength))
+        return { kind: 'formerr', reason: 'EDNS options overrun the OPT record' };
       hasClientSubnet = hasOption(buf, rdata, rdata + rdlength, OPTION_CLIENT_SUBNET);
     }
     offset = rdata + rdlength;
@@ -69,6 +73,7 @@ export function parseQuery(buf: Buffer): ParsedQuery {
       qclass,
       ednsUdpSize,
       dnssecOk,
+      ednsVersion,
       hasClientSubnet,
       recursionDesired: (flags & 0x0100) !== 0,
       checkingDisabled: (flags & 0x0010) !== 0,
@@ -151,6 +156,13 @@ export function skipName(buf: Buffer, start: number): number {
     offset += len + 1;
   }
   return -1;
+}
+
+/** True when the OPT RDATA is a whole number of {code, length, data} options (RFC 6891 §6.1.2). */
+function optionsFramed(buf: Buffer, start: number, end: number): boolean {
+  let offset = start;
+  while (offset + 4 <= end) offset += 4 + buf.readUInt16BE(offset + 2);
+  return offset === end;
 }
 
 function hasOption(buf: Buffer, start: number, end: number, code: number): boolean {

@@ -1,6 +1,9 @@
 // Bounded hand-off from the answer path to the consumers: offer() never blocks; overflow is counted, never silent.
+// Past half full, agents sending more than the average agent lose their events first (a flood cannot hide another
+// agent's exfiltration); at capacity, everything new is dropped.
 import type { QueryEvent } from '../model/query-event.js';
 import type { EventConsumer } from '../model/event-consumer.js';
+import { AgentShare } from './agent-share.js';
 
 export interface EventQueueOptions {
   /** Events held here plus those handed to consumers and not yet processed (a stage thread's backlog). */
@@ -18,6 +21,7 @@ export class EventQueue {
   private timer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private unreportedDrops = 0;
+  private readonly share = new AgentShare();
   /** Totals since start, for metrics and tests. */
   offered = 0;
   dropped = 0;
@@ -34,7 +38,12 @@ export class EventQueue {
 
   offer(event: QueryEvent): void {
     this.offered++;
-    if (this.backlog >= this.options.capacity) {
+    this.share.count(event.agentId, event.ts);
+    const backlog = this.backlog;
+    if (
+      backlog >= this.options.capacity ||
+      (backlog * 2 >= this.options.capacity && this.share.aboveAverage(event.agentId))
+    ) {
       this.countDrops(1);
     } else {
       this.buffer.push(event);

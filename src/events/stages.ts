@@ -11,7 +11,7 @@ import type { Db } from '../store/database.js';
 import { NdjsonSink } from '../store/ndjson-sink.js';
 import { encodeRows } from '../store/query-log-row.js';
 import { QueryLogWriter } from '../store/query-log-writer.js';
-import { StoreHealth, type StoreWriteState } from '../store/store-health.js';
+import { describeStoreError, StoreHealth, type StoreWriteState } from '../store/store-health.js';
 import { IntervalGate } from '../lib/interval-gate.js';
 import type { EventConsumer } from '../model/event-consumer.js';
 
@@ -26,6 +26,14 @@ export interface StageStats {
   readonly allowlistHits: { readonly failures: number } | undefined;
   /** Whether the last store writes succeeded, with the cause when not (/readyz). */
   readonly store: StoreWriteState;
+}
+
+/** Query events held for a locked database before the oldest are dropped (and counted). */
+const MAX_HELD_EVENTS = 50_000;
+const HELD_RETRY_MS = 500;
+
+function isBusy(error: unknown): boolean {
+  return /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code));
 }
 
 /** A failing store is logged at most once per interval per kind of write, with the cause and the count held. */
@@ -62,6 +70,10 @@ export class Stages implements StageSink {
   private readonly hits: AllowlistHitRecorder | undefined;
   private readonly others: readonly InlineStage[];
   private readonly health = new StoreHealth();
+  /** Batches a lock held elsewhere kept out (SQLITE_BUSY): written before the next batch, at most MAX_HELD events. */
+  private held: { batch: readonly QueryEvent[]; rowsJson: string }[] = [];
+  private heldEvents = 0;
+  private retry: NodeJS.Timeout | undefined;
   private readonly gate = new IntervalGate(FAILURE_LOG_INTERVAL_MS);
 
   constructor(
@@ -117,18 +129,57 @@ export class Stages implements StageSink {
 
   /** A batch whose rows the answer thread already encoded (the hand-off to the stage thread is that text). */
   consumeEncoded(batch: readonly QueryEvent[], rowsJson: string): void {
+    if (!this.writeHeld() || !this.writeBatch(batch, rowsJson)) this.hold(batch, rowsJson);
+    for (const consumer of this.others) consumer.consume(batch);
+  }
+
+  /** Writes (or drops and counts) the batch's rows; false when a lock held elsewhere kept them out. */
+  private writeBatch(batch: readonly QueryEvent[], rowsJson: string): boolean {
     try {
       if (this.writer?.writeSegment(batch, rowsJson) === false) {
         this.hooks.onLost(batch.length);
         this.warnOnce('cap', { capped: this.writer.capped }, 'query log at its size cap: rows dropped');
       } else if (this.writer) this.health.succeeded();
     } catch (error) {
-      // a full disk or a database locked too long must not take the resolver down: the rows are lost, and counted
+      if (isBusy(error)) {
+        // another process holds the lock (sqlite3, a backup): keep the rows and try again with the next batch
+        this.warnOnce('busy', { cause: describeStoreError(error) }, 'query log: database locked; retrying');
+        return false;
+      }
+      // a full disk must not take the resolver down: the rows are lost, and counted
       const cause = this.health.failed(error);
       this.hooks.onLost(batch.length);
       this.warnOnce('write', { cause, lost: batch.length }, 'query log write failed: rows dropped');
     }
-    for (const consumer of this.others) consumer.consume(batch);
+    return true;
+  }
+
+  /** Writes the batches held back by a lock, oldest first; false while the lock is still held. */
+  private writeHeld(): boolean {
+    for (;;) {
+      const [first] = this.held;
+      if (first === undefined) return true;
+      if (!this.writeBatch(first.batch, first.rowsJson)) return false;
+      this.held.shift();
+      this.heldEvents -= first.batch.length;
+    }
+  }
+
+  private hold(batch: readonly QueryEvent[], rowsJson: string): void {
+    // traffic may stop while the lock is held: retry on a timer too, not only with the next batch
+    this.retry ??= setTimeout(() => {
+      this.retry = undefined;
+      if (!this.writeHeld()) this.hold([], '');
+    }, HELD_RETRY_MS).unref();
+    if (batch.length === 0) return;
+    this.held.push({ batch, rowsJson });
+    this.heldEvents += batch.length;
+    while (this.heldEvents > MAX_HELD_EVENTS) {
+      const oldest = this.held.shift();
+      if (oldest === undefined) break;
+      this.heldEvents -= oldest.batch.length;
+      this.hooks.onLost(oldest.batch.length);
+    }
   }
 
   recordDrops(dropped: number): void {
@@ -155,6 +206,8 @@ export class Stages implements StageSink {
   }
 
   close(): void {
+    clearTimeout(this.retry);
+    if (!this.writeHeld()) this.hooks.onLost(this.heldEvents);
     for (const consumer of this.others) consumer.close?.();
   }
 }

@@ -14,6 +14,8 @@ export interface Query {
   readonly ednsUdpSize: number;
   /** EDNS0 DO bit (DNSSEC OK). */
   readonly dnssecOk: boolean;
+  /** EDNS version of the OPT record (0 when absent); above 0 gets BADVERS (RFC 6891 §6.1.3). */
+  readonly ednsVersion: number;
   /** The client sent an EDNS Client Subnet option. */
   readonly hasClientSubnet: boolean;
   readonly recursionDesired: boolean;

@@ -146,9 +146,10 @@ async function replayFile(
   });
 }
 
-/** What dnsward answers a message that never reaches policy (FORMERR, NOTIMP, or REFUSED for its class). */
+/** What dnsward answers a message that never reaches policy (FORMERR, NOTIMP, BADVERS, or REFUSED for its class). */
 function listenerRcode(outcome: Outcome): string {
   if (outcome === 'formerr') return 'FORMERR';
+  if (outcome === 'badvers') return 'BADVERS';
   return outcome === 'notimp' ? 'NOTIMP' : 'REFUSED';
 }
 

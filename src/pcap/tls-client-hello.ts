@@ -51,8 +51,21 @@ function hostName(record: Buffer, start: number, end: number): string | undefine
     const length = record.readUInt16BE(at + 1);
     at += 3;
     if (at + length > listEnd) return undefined;
-    if (type === NAME_TYPE_HOST && length > 0) return record.toString('latin1', at, at + length);
+    if (type === NAME_TYPE_HOST && length > 0) return printable(record, at, at + length);
     at += length;
   }
   return undefined;
+}
+
+/**
+ * The SNI as text with every byte outside printable ASCII as RFC 1035 `\DDD`, like qnames: an agent writes its own
+ * ClientHello, and escape sequences in it must not reach an analyst's terminal through `replay`.
+ */
+function printable(record: Buffer, start: number, end: number): string {
+  let out = '';
+  for (let i = start; i < end; i++) {
+    const c = record[i] ?? 0;
+    out += c > 0x20 && c < 0x7f ? String.fromCharCode(c) : `\\${String(c).padStart(3, '0')}`;
+  }
+  return out;
 }

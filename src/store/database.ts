@@ -9,8 +9,14 @@ export type Db = Database.Database;
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
-/** Opens (creating if needed) and migrates the database. `readonly` opens for CLI queries without writing. */
-export function openDatabase(path: string, options: { readonly?: boolean } = {}): Db {
+/** How long a write waits for a lock held elsewhere; the answer thread must pass a tiny value (then retry later). */
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Opens (creating if needed) and migrates the database. `readonly` opens for CLI queries without writing.
+ * `busyTimeoutMs` applies once migrated (migrations still wait the default for a lock).
+ */
+export function openDatabase(path: string, options: { readonly?: boolean; busyTimeoutMs?: number } = {}): Db {
   let db: Db;
   try {
     if (!options.readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -23,12 +29,13 @@ export function openDatabase(path: string, options: { readonly?: boolean } = {})
       cause: error,
     });
   }
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
   if (options.readonly) return db;
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode: a committed transaction survives a process kill; only power loss can undo the last ones
   db.pragma('synchronous = NORMAL');
   migrate(db);
+  if (options.busyTimeoutMs !== undefined) db.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs)}`);
   return db;
 }
 

@@ -11,7 +11,7 @@ import {
 } from '../../store/alert-repository.js';
 import { openDatabase, type Db } from '../../store/database.js';
 import { processIo, type CommandIo } from '../command-io.js';
-import { parseTime } from '../options.js';
+import { parseCount, parseTime } from '../options.js';
 import {
   formatBytes,
   formatJson,
@@ -24,6 +24,9 @@ import {
 
 /** Where output goes; tests pass their own. */
 export type AlertsIo = Pick<CommandIo, 'out' | 'now'>;
+
+/** Alerts `alerts list` prints without --limit. */
+const DEFAULT_LIST_LIMIT = 1000;
 
 const STATUSES: readonly AlertStatus[] = ['open', 'acked', 'muted'];
 
@@ -108,12 +111,6 @@ function parseId(text: string): number {
   return Number(text);
 }
 
-function parseCount(flag: string, text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1)
-    throw usage(`${flag}: expected a positive integer, got "${text}"`);
-  return Number(text);
-}
-
 function normaliseDomain(text: string): string {
   const domain = text.trim().toLowerCase().replace(/\.$/, '');
   if (domain === '' || /\s/.test(domain)) throw usage(`--domain: expected a domain name, got "${text}"`);
@@ -195,7 +192,8 @@ export function buildFilter(options: ListOptions, now: number): AlertFilter {
     ...(options.agent !== undefined && { agentId: options.agent }),
     ...(options.domain !== undefined && { domain: normaliseDomain(options.domain) }),
     ...(status !== undefined && { status }),
-    ...(options.limit !== undefined && { limit: parseCount('--limit', options.limit) }),
+    // a default limit: a random-name flood can leave a million low alerts, and a list of them helps nobody
+    limit: options.limit === undefined ? DEFAULT_LIST_LIMIT : parseCount('--limit', options.limit),
   };
 }
 
@@ -323,7 +321,7 @@ export function registerAlerts(program: Command): void {
     .option('--agent <id>', 'only this agent')
     .option('--domain <domain>', 'base domain, or a parent of it')
     .option('--status <status>', 'open | acked | muted')
-    .option('--limit <n>', 'at most this many')
+    .option('--limit <n>', `at most this many, newest first (default ${DEFAULT_LIST_LIMIT})`)
     .option('--json', 'JSON array of alerts')
     .option('--csv', 'CSV')
     .action((options: ListOptions) => alertsList(options));

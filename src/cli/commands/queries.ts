@@ -4,7 +4,10 @@ import { openDatabase } from '../../store/database.js';
 import { findQueries } from '../../store/query-log-reader.js';
 import { processIo, type CommandIo } from '../command-io.js';
 import { formatRows } from '../output.js';
-import { parseTime } from '../options.js';
+import { parseCount, parseTime } from '../options.js';
+
+/** Rows one `queries` call prints at most: enough for any analyst, bounded for the process. */
+const MAX_LIMIT = 1_000_000;
 
 const COLUMNS = [
   'ts',
@@ -45,7 +48,7 @@ export function queries(options: QueriesOptions, io: CommandIo = processIo): voi
       group: options.group,
       sinceMs: options.since === undefined ? undefined : parseTime('--since', options.since, io.now()),
       untilMs: options.until === undefined ? undefined : parseTime('--until', options.until, io.now()),
-      limit: Number(options.limit),
+      limit: parseCount('--limit', options.limit, MAX_LIMIT),
     });
     const rows = events.map((e) => ({ ...e, ts: new Date(e.ts).toISOString() }));
     const format = options.json ? 'json' : options.csv ? 'csv' : 'table';
@@ -66,7 +69,7 @@ export function registerQueries(program: Command): void {
     .option('--group <group>', 'only this group')
     .option('--since <when>', 'duration ago (30m, 2h, 7d) or ISO 8601 time')
     .option('--until <when>', 'duration ago or ISO 8601 time')
-    .option('--limit <n>', 'at most this many rows', '1000')
+    .option('--limit <n>', `at most this many rows (1 to ${MAX_LIMIT})`, '1000')
     .option('--json', 'JSON array of query events')
     .option('--csv', 'CSV')
     .action((options: QueriesOptions) => queries(options));

@@ -26,7 +26,18 @@ export const listenSection = z
       .int()
       .positive()
       .default(1024)
-      .describe('open TCP connections accepted at once'),
+      .describe(
+        'open TCP connections at once; a new one past this evicts the idlest of the client holding the most',
+      ),
+    tcpMaxConnectionsPerClient: z
+      .number()
+      .int()
+      .positive()
+      .default(16)
+      .describe(
+        'open TCP connections one client address may hold; its next one evicts its own idlest, so one ' +
+          'client cannot shut others (and their TC=1 retries) out of TCP',
+      ),
     tcpMaxInflight: z
       .number()
       .int()

@@ -73,3 +73,17 @@ describe('strict config values', () => {
     assert.equal(load(q("'10m'")).config.groups[0]?.quarantine?.duration, 600_000);
   });
 });
+
+describe('L12: documented behaviour', () => {
+  it('L12: metrics.listen as a bare port in YAML means loopback, as the README says', () => {
+    assert.deepEqual(load("metrics: {listen: '9153'}\n").config.metrics.listen, {
+      host: '127.0.0.1',
+      port: 9153,
+    });
+    assert.deepEqual(load('metrics: {listen: 9154}\n').config.metrics.listen, {
+      host: '127.0.0.1',
+      port: 9154,
+    });
+    assert.equal(load('metrics: {listen: null}\n').config.metrics.listen, null);
+  });
+});

@@ -71,4 +71,22 @@ describe('EventQueue', () => {
     await queue.close();
     assert.equal(finished, true);
   });
+
+  it("M1: one agent's flood loses its own events first; another agent's events all get through", async () => {
+    const seen: QueryEvent[] = [];
+    const queue = new EventQueue([{ consume: (batch) => seen.push(...batch) }], {
+      capacity: 1000,
+      batchSize: 500,
+      flushIntervalMs: 10_000,
+    });
+    // 20,000 events from the flooder arrive before the consumer runs; one in 100 is the other agent's
+    for (let i = 0; i < 20_000; i++) {
+      const quiet = i % 100 === 0;
+      queue.offer(event({ ts: T0 + i / 100, agentId: quiet ? 'quiet-agent' : 'flooder' }));
+    }
+    await queue.close();
+    assert.equal(seen.filter((e) => e.agentId === 'quiet-agent').length, 200);
+    assert.ok(queue.dropped > 18_000, `${queue.dropped} dropped`);
+    assert.equal(queue.offered, seen.length + queue.dropped, 'every drop is counted');
+  });
 });

@@ -9,6 +9,7 @@ import { detectionSection } from '../../../src/config/sections/detection.js';
 import { storeSection } from '../../../src/config/sections/store.js';
 import type { AlertState } from '../../../src/model/alert.js';
 import { Stages } from '../../../src/events/stages.js';
+import { pino } from 'pino';
 import { createLogger } from '../../../src/log/logger.js';
 import { openDatabase } from '../../../src/store/database.js';
 import { countQueries } from '../../../src/store/query-log-reader.js';
@@ -76,6 +77,28 @@ describe('Stages (inline)', () => {
     stages.consume([event({ ts: T0 + 5000, qtype: 'NULL', qname: 'x.tunnel.example.net' })]);
     assert.ok(alerts.some((a) => a.rule === 'null-qtype'));
     assert.equal(stages.store.writable, true, 'a capped query log is not a broken store');
+    stages.close();
+    db.close();
+  });
+
+  it('L9: a failing query log is logged with its real cause, once per interval, not once per batch', () => {
+    const path = join(dir, 'l9.db');
+    const db = openDatabase(path);
+    const lines: { msg: string; cause?: string; held?: number }[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as never) });
+    const stages = new Stages(
+      db,
+      { store: storeSection.parse({ path }), detection: detectionSection.parse({ enabled: false }) },
+      log,
+      { onAlerts: () => undefined, onLost: () => undefined },
+    );
+    db.exec('DROP TABLE query_log_segment_agents');
+    for (let b = 0; b < 50; b++) stages.consume([event({ ts: T0 + b })]);
+    const failures = lines.filter((l) => l.msg === 'query log write failed: rows dropped');
+    assert.equal(failures.length, 1, JSON.stringify(lines));
+    assert.match(failures[0]?.cause ?? '', /^SQLITE_ERROR: no such table/);
+    assert.equal(stages.store.writable, false);
+    assert.match(stages.store.cause ?? '', /no such table/);
     stages.close();
     db.close();
   });
