@@ -94,6 +94,7 @@ export function startEgress(deps: EgressDeps): Egress {
     },
     log,
   });
+  metrics?.attachLog(connections);
   const follower = new LineFollower(
     'conntrack',
     ['-E', '-e', 'NEW,DESTROY', '-o', 'timestamp,id'],

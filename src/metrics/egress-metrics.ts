@@ -13,6 +13,7 @@ export interface AnswerSetStats {
 export class EgressMetrics {
   private readonly connections: Counter<'decision' | 'proto'>;
   private readonly bytes: Counter<'direction'>;
+  private log: { readonly dropped: number } | undefined;
 
   constructor(registry: Registry, sets: AnswerSetStats | undefined) {
     this.connections = new Counter({
@@ -26,6 +27,16 @@ export class EgressMetrics {
       help: 'Bytes of logged agent connections, by direction (out|in)',
       labelNames: ['direction'],
       registers: [registry],
+    });
+    const log = (): number => this.log?.dropped ?? 0;
+    new Counter({
+      name: 'dnsward_egress_connections_dropped_total',
+      help: 'Connections not logged because the connection log fell behind (its buffer was full)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(log());
+      },
     });
     if (sets === undefined) return;
     const from = (name: string, help: string, value: () => number): void => {
@@ -55,6 +66,11 @@ export class EgressMetrics {
       'Answer-set elements dropped while nft was busy (maxPending)',
       () => sets.dropped,
     );
+  }
+
+  /** The connection log whose losses are exposed. */
+  attachLog(log: { readonly dropped: number }): void {
+    this.log = log;
   }
 
   /** Counts a batch of logged connections. */

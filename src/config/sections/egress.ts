@@ -37,8 +37,10 @@ const nftablesSection = z
       .number()
       .int()
       .positive()
-      .default(50)
-      .describe('longest wait before pending set elements go to `nft -f -` in one transaction'),
+      .default(10)
+      .describe(
+        'longest wait before pending set elements go to `nft -f -` in one transaction (elements arriving while one runs form the next)',
+      ),
     maxPending: z
       .number()
       .int()
