@@ -191,7 +191,12 @@ describe('egress: answer sets, connection log and direct-ip-egress in network na
       stringify({
         group: 'agents',
         entries: [
-          { domain: 'a.example.test', justification: 'the test server', owner: 'egress-qa', added: '2026-01-01' },
+          {
+            domain: 'a.example.test',
+            justification: 'the test server',
+            owner: 'egress-qa',
+            added: '2026-01-01',
+          },
         ],
       }),
     );

@@ -90,7 +90,9 @@ function parseDns(buf: Buffer): Parsed | null {
 
 /**
  * Every query (QR=0 to port 53) as a forwarded tier-3 event of agent = client IP, rcode from the
- * response src/pcap's pairing matched to it (SERVFAIL when the capture holds none).
+ * response src/pcap's pairing matched to it (SERVFAIL when the capture holds none). The decision is an
+ * audit-mode `would-deny`: forwarded, as in the capture, but on no allowlist (what the per-agent rules over
+ * domains an agent may not reach, such as domain-spread, look at).
  */
 export async function captureEvents(file: string): Promise<QueryEvent[]> {
   const events: QueryEvent[] = [];
@@ -115,7 +117,7 @@ function toEvent(m: CapturedDns, p: Parsed, response: CapturedDns | undefined): 
     tier: 3,
     qname: p.qname,
     qtype: QTYPES[p.qtype] ?? `TYPE${p.qtype}`,
-    decision: 'allow',
+    decision: 'would-deny',
     reason: 'eval',
     ruleId: 'eval',
     rcode: r ? (RCODES[r.rcode] ?? `RCODE${r.rcode}`) : 'SERVFAIL',
