@@ -1,6 +1,7 @@
 // The composition root of `dnsward serve`: policy, store, event queue and consumers, pipeline, listeners, reload.
 import { loadConfig, type ConfigOverrides, type LoadedConfig } from './config/load.js';
 import { bindListeners } from './dns/bind-listeners.js';
+import { chooseUdpEngine } from './dns/udp-engine.js';
 import { AnswerCache } from './dns/cache.js';
 import { QueryPipeline } from './dns/handle-query.js';
 import { PolicyHolder } from './dns/policy-holder.js';
@@ -172,7 +173,9 @@ async function startResolver(
     maxUdpPayload: config.listen.maxUdpPayload,
   });
 
+  const udpEngine = chooseUdpEngine(config.listen.udpEngine, log);
   const { udp, tcp } = await bindListeners(config.listen.udp, config.listen.tcp, pipeline, {
+    udpEngine,
     recvBufferSize: config.listen.udpRecvBufferBytes,
     tcp: {
       idleTimeoutMs: config.listen.tcpIdleTimeoutMs,
@@ -250,6 +253,7 @@ async function startResolver(
     {
       udp: udp.map((l) => l.port),
       tcp: tcp.map((l) => l.port),
+      udpEngine: udpEngine.kind,
       policy: holder.current.version,
       upstreams: loaded.defaultUpstreams,
       metrics: metricsHttp?.port ?? null,
