@@ -176,6 +176,7 @@ async function startResolver(
   const udpEngine = chooseUdpEngine(config.listen.udpEngine, log);
   const { udp, tcp } = await bindListeners(config.listen.udp, config.listen.tcp, pipeline, {
     udpEngine,
+    udpDropWarning: (fields, message) => log.warn(fields, message),
     recvBufferSize: config.listen.udpRecvBufferBytes,
     tcp: {
       idleTimeoutMs: config.listen.tcpIdleTimeoutMs,

@@ -5,13 +5,15 @@ import type { QueryPipeline } from './handle-query.js';
 import { TcpListener, type TcpLimits } from './tcp-listener.js';
 import type { UdpEngine } from './udp-engine.js';
 import { UdpListener } from './udp-listener.js';
-import { NativeUdpListener } from './udp-native-listener.js';
+import { NativeUdpListener, type DropWarning } from './udp-native-listener.js';
 
 export interface BindOptions {
   readonly recvBufferSize: number;
   readonly tcp: TcpLimits;
   /** dgram, or the batched addon (udp-engine.ts chooses). */
   readonly udpEngine: UdpEngine;
+  /** Told when the native engine had to drop answers (its retry queue was full). */
+  readonly udpDropWarning: DropWarning;
 }
 
 /** A bound UDP listener of either engine. */
@@ -23,7 +25,7 @@ export interface BoundUdp {
 function startUdp(address: HostPort, pipeline: QueryPipeline, options: BindOptions): Promise<BoundUdp> {
   const engine = options.udpEngine;
   return engine.kind === 'native'
-    ? NativeUdpListener.start(engine.addon, address, pipeline, options.recvBufferSize)
+    ? NativeUdpListener.start(engine.addon, address, pipeline, options.recvBufferSize, options.udpDropWarning)
     : UdpListener.start(address, pipeline, options.recvBufferSize);
 }
 

@@ -22,6 +22,8 @@ const TX_CAP = 256;
 const TX_ARENA = 256 * 1024;
 /** Answers held while the kernel pushes back (EAGAIN); more than this are dropped and counted. */
 const QUEUE_LIMIT = 65_536;
+/** At most one "answers dropped" warning per this many ms. */
+const DROP_LOG_MS = 1000;
 /** Client address strings kept per IPv4 source address (cleared when full). */
 const ADDRESS_CACHE = 4096;
 
@@ -50,6 +52,8 @@ export interface NativeUdpStats {
   readonly batches: number;
 }
 
+export type DropWarning = (fields: { dropped: number; total: number }, message: string) => void;
+
 export class NativeUdpListener {
   private readonly rxBuf = Buffer.allocUnsafeSlow(BATCH * SLOT);
   private readonly rxLen = new Uint32Array(BATCH);
@@ -68,12 +72,15 @@ export class NativeUdpListener {
   private txUsed = 0;
   private dispatching = false;
   private flushScheduled = false;
+  private droppedLogged = 0;
+  private droppedLoggedAt = 0;
   port = 0;
 
   private constructor(
     private readonly addon: UdpAddon,
     private readonly pipeline: QueryPipeline,
     private readonly family: Family,
+    private readonly warn: DropWarning,
   ) {}
 
   static start(
@@ -81,8 +88,9 @@ export class NativeUdpListener {
     address: HostPort,
     pipeline: QueryPipeline,
     recvBufferSize: number,
+    warn: DropWarning,
   ): Promise<NativeUdpListener> {
-    const listener = new NativeUdpListener(addon, pipeline, isIPv6(address.host) ? 6 : 4);
+    const listener = new NativeUdpListener(addon, pipeline, isIPv6(address.host) ? 6 : 4, warn);
     try {
       listener.open(address, recvBufferSize);
       return Promise.resolve(listener);
@@ -221,5 +229,14 @@ export class NativeUdpListener {
     this.txCount = 0;
     this.txUsed = 0;
     this.addon.send(this.handle, count);
+    const dropped = this.rawStats[UDP_STAT.queueDropped] ?? 0;
+    if (dropped > this.droppedLogged && performance.now() - this.droppedLoggedAt >= DROP_LOG_MS) {
+      this.warn(
+        { dropped: dropped - this.droppedLogged, total: dropped },
+        'UDP send queue full (the kernel refused answers for too long): answers dropped',
+      );
+      this.droppedLogged = dropped;
+      this.droppedLoggedAt = performance.now();
+    }
   }
 }
