@@ -1,7 +1,8 @@
-// `npm run bench`: dnsward side by side with unbound, dnsdist and a dns2 baseline, driven by dnsperf on loopback.
+// `npm run bench`: dnsward (both UDP engines) side by side with unbound and dnsdist (bare, and logging every query
+// and reply like dnsward's query log), a dns2 baseline and a bare Node dgram echo, driven by dnsperf on loopback.
 // Options (all optional):
 //   --seconds N          dnsperf -l per workload (default 10)
-//   --servers a,b        subset of dnsward,unbound,dnsdist,dns2 (default all)
+//   --servers a,b        subset of SERVERS below (default all)
 //   --workloads a,b      subset of cached,denied,mix,miss (default all)
 //   --long [--long-seconds N]   also a unique-names run of N s (default 60) sampling dnsward RSS every second
 //   --profile            run dnsward with --cpu-prof; one profile per workload in the results folder
@@ -30,11 +31,13 @@ import {
   startDns2,
   startDnsdist,
   startDnsward,
+  startNodeEcho,
   startUnboundResolver,
   type BenchServer,
   type StartSpec,
 } from './lib/servers.js';
-import { formatTable, type WorkloadResult } from './lib/table.js';
+import { ANCHORS, formatTable, type WorkloadResult } from './lib/table.js';
+import { loadUdpAddon } from '../src/dns/udp-addon.js';
 import {
   missName,
   WORKLOAD_LABELS,
@@ -44,7 +47,17 @@ import {
   type Workload,
 } from './lib/zone.js';
 
-const SERVERS = ['dnsward', 'unbound', 'dnsdist', 'dns2'] as const;
+/** dnsward runs listen.udpEngine auto (native where the addon loads), dnsward-dgram forces Node's dgram. */
+const SERVERS = [
+  'dnsward',
+  'dnsward-dgram',
+  'unbound',
+  'unbound-log',
+  'dnsdist',
+  'dnsdist-log',
+  'dns2',
+  'node-echo',
+] as const;
 type ServerName = (typeof SERVERS)[number];
 
 const { values: flags } = parseArgs({
@@ -117,7 +130,7 @@ async function main(): Promise<void> {
 
   const results: WorkloadResult<ServerName>[] = [];
   const memoryByServer: Partial<Record<ServerName, { peakRssMiB: number; rssMiB: number }>> = {};
-  const profiles: Partial<Record<Workload, ProfileSummary>> = {};
+  const profiles: Record<string, ProfileSummary> = {};
 
   // every server is up (and idle) at once; each workload runs on all of them back to back, so the ratios of
   // one workload are measured within a minute of each other. With --profile, dnsward restarts per workload
@@ -149,11 +162,12 @@ async function main(): Promise<void> {
     });
     return { server, answered: warm.completed };
   };
-  for (const name of servers) if (!(profiling && name === 'dnsward')) up.set(name, await launch(name, false));
+  for (const name of servers)
+    if (!(profiling && name.startsWith('dnsward'))) up.set(name, await launch(name, false));
 
   for (const workload of workloads) {
     for (const name of servers) {
-      const fresh = profiling && name === 'dnsward' ? await launch(name, true) : undefined;
+      const fresh = profiling && name.startsWith('dnsward') ? await launch(name, true) : undefined;
       const entry = fresh ?? up.get(name);
       if (!entry) continue;
       const windowStart = monotonicMicros();
@@ -174,17 +188,22 @@ async function main(): Promise<void> {
         memoryByServer[name] = memory(fresh.server.pid);
         await stop(fresh.server);
         const summary = summarizeProfileDir(profileDir, 25, window);
-        profiles[workload] = summary;
+        profiles[`${name} ${workload}`] = summary;
         if (summary.file)
-          writeFileSync(join(resultsDir, `profile-${workload}.cpuprofile`), readFileSync(summary.file));
+          writeFileSync(
+            join(resultsDir, `profile-${name}-${workload}.cpuprofile`),
+            readFileSync(summary.file),
+          );
       }
     }
   }
   let logCheck: LogCheck | undefined;
+  let logCheckDgram: LogCheck | undefined;
   for (const [name, { server, answered }] of up) {
     memoryByServer[name] = memory(server.pid);
     await stop(server);
     if (name === 'dnsward') logCheck = queryLogCheck(server, answered);
+    if (name === 'dnsward-dgram') logCheckDgram = queryLogCheck(server, answered);
   }
 
   let long: LongRun | undefined;
@@ -218,12 +237,18 @@ async function main(): Promise<void> {
       latency: flags['no-latency']
         ? 'dnsperf summary only'
         : 'dnsperf -v: every response latency, exact percentiles at 1 µs',
-      dnsward: { ...dnswardStatus(), nodeArgs: dnswardNodeArgs, configOverrides: dnswardConfig },
+      dnsward: {
+        ...dnswardStatus(),
+        udpEngine: dnswardEngine(),
+        nodeArgs: dnswardNodeArgs,
+        configOverrides: dnswardConfig,
+      },
     },
     results,
     ratios: ratios(results),
     memory: memoryByServer,
     queryLog: logCheck,
+    queryLogDgram: logCheckDgram,
     long,
     profiles,
   };
@@ -232,9 +257,16 @@ async function main(): Promise<void> {
   writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
 
   process.stdout.write(`\n${formatTable(results, report.ratios, workloads, servers)}\n`);
-  if (logCheck) {
+  process.stdout.write(
+    `dnsward ran listen.udpEngine auto = ${dnswardEngine()}; dnsward-dgram forced dgram\n`,
+  );
+  for (const [name, check] of [
+    ['dnsward', logCheck],
+    ['dnsward-dgram', logCheckDgram],
+  ] as const) {
+    if (!check) continue;
     process.stdout.write(
-      `dnsward query log over the whole run: ${logCheck.rows} rows + ${logCheck.drops} counted drops for ${logCheck.answered} answers dnsperf received (+ readiness probes)\n`,
+      `${name} query log over the whole run: ${check.rows} rows + ${check.drops} counted drops for ${check.answered} answers dnsperf received (+ readiness probes)\n`,
     );
   }
   const peaks = Object.entries(memoryByServer).map(([name, m]) => `${name} ${m.peakRssMiB.toFixed(0)} MiB`);
@@ -264,17 +296,27 @@ async function startServer(
 ): Promise<BenchServer> {
   switch (name) {
     case 'dnsward':
+    case 'dnsward-dgram': {
+      const listen = { ...(dnswardConfig.listen as object | undefined) };
       return startDnsward({
         ...spec,
         nodeArgs: [...dnswardNodeArgs, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
-        configOverrides: dnswardConfig,
+        configOverrides:
+          name === 'dnsward'
+            ? dnswardConfig
+            : { ...dnswardConfig, listen: { ...listen, udpEngine: 'dgram' } },
       });
+    }
     case 'unbound':
-      return startUnboundResolver(spec);
+    case 'unbound-log':
+      return startUnboundResolver(spec, name === 'unbound-log');
     case 'dnsdist':
-      return startDnsdist(spec);
+    case 'dnsdist-log':
+      return startDnsdist(spec, name === 'dnsdist-log');
     case 'dns2':
       return startDns2(spec);
+    case 'node-echo':
+      return startNodeEcho(spec);
   }
 }
 
@@ -420,22 +462,33 @@ async function longRun(upstreamPort: number, duration: number, qps: number): Pro
   }
 }
 
-function ratios(
-  results: readonly WorkloadResult<ServerName>[],
-): Record<string, Record<string, number | null>> {
+/** ratios[`${dnswardServer} ${workload}`][anchor] = dnsward q/s / anchor q/s, same run. */
+function ratios(results: readonly WorkloadResult[]): Record<string, Record<string, number | null>> {
   const out: Record<string, Record<string, number | null>> = {};
   for (const workload of WORKLOADS) {
     const qps = (server: ServerName): number | undefined =>
       results.find((r) => r.server === server && r.workload === workload)?.qps;
-    const dnsward = qps('dnsward');
-    if (dnsward === undefined) continue;
-    const ratio = (other: ServerName): number | null => {
-      const value = qps(other);
-      return value ? dnsward / value : null;
-    };
-    out[workload] = { unbound: ratio('unbound'), dnsdist: ratio('dnsdist'), dns2: ratio('dns2') };
+    for (const self of ['dnsward', 'dnsward-dgram'] as const) {
+      const dnsward = qps(self);
+      if (dnsward === undefined) continue;
+      const ratio = (other: ServerName): number | null => {
+        const value = qps(other);
+        return value ? dnsward / value : null;
+      };
+      out[`${self} ${workload}`] = Object.fromEntries(ANCHORS.map((anchor) => [anchor, ratio(anchor)]));
+    }
   }
   return out;
+}
+
+/** What listen.udpEngine auto picks for a dnsward started by this Node: native where the addon loads. */
+function dnswardEngine(): 'native' | 'dgram' {
+  try {
+    loadUdpAddon();
+    return 'native';
+  } catch {
+    return 'dgram';
+  }
 }
 
 function versions(): Record<string, string> {

@@ -1,6 +1,7 @@
 // The composition root of `dnsward serve`: policy, store, event queue and consumers, pipeline, listeners, reload.
 import { loadConfig, type ConfigOverrides, type LoadedConfig } from './config/load.js';
 import { bindListeners } from './dns/bind-listeners.js';
+import { chooseUdpEngine } from './dns/udp-engine.js';
 import { AnswerCache } from './dns/cache.js';
 import { QueryPipeline } from './dns/handle-query.js';
 import { RebindingGuard, rebindingExemptions } from './dns/rebinding-guard.js';
@@ -197,9 +198,12 @@ async function startResolver(
     tap: dnstap,
   });
 
+  const udpEngine = chooseUdpEngine(config.listen.udpEngine, log);
   let bound: Awaited<ReturnType<typeof bindListeners>>;
   try {
     bound = await bindListeners(config.listen.udp, config.listen.tcp, pipeline, {
+      udpEngine,
+      udpDropWarning: (fields, message) => log.warn(fields, message),
       recvBufferSize: config.listen.udpRecvBufferBytes,
       tcp: {
         idleTimeoutMs: config.listen.tcpIdleTimeoutMs,
@@ -240,6 +244,7 @@ async function startResolver(
     {
       udp: udp.map((l) => l.port),
       tcp: tcp.map((l) => l.port),
+      udpEngine: udpEngine.kind,
       policy: reloader.current.version,
       upstreams: loaded.defaultUpstreams,
       metrics: metricsHttp?.port ?? null,

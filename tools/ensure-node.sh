@@ -34,10 +34,20 @@ fi
 # runtime, or when its config points `nodedir` at another Node's headers (this machine's global npmrc has
 # nodedir=/usr, the system Node's). Rebuild them against the headers that ship beside this node (node-gyp can
 # download none here).
+nodedir=$(dirname "$(dirname "$(readlink -f "$node_bin")")")
+[ -f "$nodedir/include/node/node_version.h" ] || nodedir=""
+npm_dir=$(dirname "$(readlink -f "$(command -v npm)")")
 native="better-sqlite3"
 if [ -d node_modules/better-sqlite3 ] && ! "$node_bin" -e 'require("better-sqlite3")(":memory:")' 2>/dev/null; then
-  nodedir=$(dirname "$(dirname "$(readlink -f "$node_bin")")")
-  [ -f "$nodedir/include/node/node_version.h" ] || nodedir=""
   echo "ensure-node: rebuilding $native for $("$node_bin" --version)${nodedir:+ against $nodedir}" >&2
-  npm_config_nodedir="$nodedir" "$node_bin" "$(dirname "$(readlink -f "$(command -v npm)")")/npm-cli.js" rebuild $native >&2
+  npm_config_nodedir="$nodedir" "$node_bin" "$npm_dir/npm-cli.js" rebuild $native >&2
+fi
+# dnsward's own addon (binding.gyp: batched UDP I/O, Linux only). Without it listen.udpEngine auto uses dgram,
+# so a failed build is said, not fatal.
+addon=build/Release/udp_batch.node
+if [ "$(uname -s)" = "Linux" ] && [ -f binding.gyp ] && ! "$node_bin" -e "require('./$addon')" 2>/dev/null; then
+  echo "ensure-node: building $addon for $("$node_bin" --version)${nodedir:+ against $nodedir}" >&2
+  gyp="$npm_dir/../node_modules/node-gyp/bin/node-gyp.js"
+  "$node_bin" "$gyp" rebuild ${nodedir:+--nodedir="$nodedir"} >&2 ||
+    echo "ensure-node: $addon not built; listen.udpEngine auto will use dgram" >&2
 fi

@@ -207,11 +207,15 @@ export async function startDnsward(spec: DnswardSpec): Promise<BenchServer> {
   return started('dnsward', proc, spec.port, { config, dbPath: store.path }, `h00000.${ZONE}`);
 }
 
-export async function startUnboundResolver(spec: StartSpec): Promise<BenchServer> {
+/** `logging`: log-queries + log-replies to a file, i.e. the same logging job as dnsward's query log. */
+export async function startUnboundResolver(spec: StartSpec, logging = false): Promise<BenchServer> {
   const home = join(spec.dir, 'unbound');
   mkdirSync(home, { recursive: true });
   const conf = [
     ...unboundServerLines(home, spec.port),
+    ...(logging
+      ? ['  log-queries: yes', '  log-replies: yes', `  logfile: "${join(home, 'queries.log')}"`]
+      : []),
     '  do-not-query-localhost: no',
     '  so-rcvbuf: 4m',
     '  msg-cache-size: 64m',
@@ -227,7 +231,7 @@ export async function startUnboundResolver(spec: StartSpec): Promise<BenchServer
   writeFileSync(confPath(home), `${conf.join('\n')}\n`);
   const [command, args] = pinned(spec.cpus, 'unbound', ['-d', '-c', confPath(home)]);
   return started(
-    'unbound',
+    logging ? 'unbound-log' : 'unbound',
     startProcess(command, args),
     spec.port,
     { conf: conf.join('\n') },
@@ -235,9 +239,18 @@ export async function startUnboundResolver(spec: StartSpec): Promise<BenchServer
   );
 }
 
-export async function startDnsdist(spec: StartSpec): Promise<BenchServer> {
+/** `logging`: every query (LogAction) and every answer, forwarded, cached or self-made (LogResponseAction), to a file. */
+export async function startDnsdist(spec: StartSpec, logging = false): Promise<BenchServer> {
   const home = join(spec.dir, 'dnsdist');
   mkdirSync(home, { recursive: true });
+  const logFile = join(home, 'queries.log');
+  // LogAction(file, binary, append, buffered, verboseOnly, includeTimestamp); LogResponseAction without `binary`
+  const logLines = [
+    `addAction(AllRule(), LogAction("${logFile}", false, true, true, false, true))`,
+    `addResponseAction(AllRule(), LogResponseAction("${logFile}", true, true, false, true))`,
+    `addCacheHitResponseAction(AllRule(), LogResponseAction("${logFile}", true, true, false, true))`,
+    `addSelfAnsweredResponseAction(AllRule(), LogResponseAction("${logFile}", true, true, false, true))`,
+  ];
   const conf = [
     `setLocal("127.0.0.1:${spec.port}")`,
     'setSecurityPollSuffix("")', // no security-status queries to the outside
@@ -246,6 +259,7 @@ export async function startDnsdist(spec: StartSpec): Promise<BenchServer> {
     'getPool(""):setCache(pc)',
     'local zone = newSuffixMatchNode()',
     `zone:add("${ZONE}.")`,
+    ...(logging ? logLines : []),
     // deny everything but the zone, with NXDOMAIN + SOA like dnsward
     'addAction(NotRule(SuffixMatchNodeRule(zone, true)), NegativeAndSOAAction(true, "invalid.", 60, "dnsward.invalid.", "hostmaster.dnsward.invalid.", 1, 3600, 600, 86400, 60))',
   ];
@@ -253,7 +267,7 @@ export async function startDnsdist(spec: StartSpec): Promise<BenchServer> {
   writeFileSync(file, `${conf.join('\n')}\n`);
   const [command, args] = pinned(spec.cpus, 'dnsdist', ['--supervised', '--disable-syslog', '-C', file]);
   return started(
-    'dnsdist',
+    logging ? 'dnsdist-log' : 'dnsdist',
     startProcess(command, args),
     spec.port,
     { conf: conf.join('\n') },
@@ -273,4 +287,11 @@ export async function startDns2(spec: StartSpec): Promise<BenchServer> {
   ]);
   const proc = startProcess(command, args, { ...process.env, NODE_OPTIONS: '' });
   return started('dns2', proc, spec.port, { script: 'bench/baselines/dns2-server.ts' }, `h00000.${ZONE}`);
+}
+
+export async function startNodeEcho(spec: StartSpec): Promise<BenchServer> {
+  const script = join(REPO_ROOT, 'bench/baselines/node-echo.ts');
+  const [command, args] = pinned(spec.cpus, process.execPath, [script, String(spec.port)]);
+  const proc = startProcess(command, args, { ...process.env, NODE_OPTIONS: '' });
+  return started('node-echo', proc, spec.port, { script: 'bench/baselines/node-echo.ts' }, `h00000.${ZONE}`);
 }

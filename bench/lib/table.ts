@@ -20,6 +20,9 @@ export interface WorkloadResult<Server extends string = string> {
   readonly wrapped: boolean;
 }
 
+/** The servers dnsward's rate is divided by, one ratio column each. */
+export const ANCHORS = ['unbound', 'unbound-log', 'dnsdist', 'dnsdist-log', 'dns2', 'node-echo'] as const;
+
 export function formatTable(
   results: readonly WorkloadResult[],
   ratios: Readonly<Record<string, Readonly<Record<string, number | null>>>>,
@@ -34,9 +37,7 @@ export function formatTable(
     'p99 ms',
     'lost',
     'CPU %',
-    'vs unbound',
-    'vs dnsdist',
-    'vs dns2',
+    ...ANCHORS.map((anchor) => `vs ${anchor}`),
   ];
   const rows: string[][] = [header];
   const ratio = (value: number | null | undefined): string => (value == null ? '-' : `${value.toFixed(2)}x`);
@@ -45,8 +46,7 @@ export function formatTable(
     for (const server of servers) {
       const r = results.find((x) => x.server === server && x.workload === workload);
       if (!r) continue;
-      const wl = ratios[workload];
-      const isDnsward = server === 'dnsward';
+      const wl = ratios[`${server} ${workload}`];
       rows.push([
         first ? WORKLOAD_LABELS[workload] : '',
         server,
@@ -55,9 +55,7 @@ export function formatTable(
         r.p99Ms === null ? '-' : r.p99Ms.toFixed(3),
         r.lost.toString() + (r.wrapped ? '*' : ''),
         r.cpuPercent.toFixed(0),
-        isDnsward ? ratio(wl?.unbound) : '',
-        isDnsward ? ratio(wl?.dnsdist) : '',
-        isDnsward ? ratio(wl?.dns2) : '',
+        ...ANCHORS.map((anchor) => (wl ? ratio(wl[anchor]) : '')),
       ]);
       first = false;
     }
@@ -75,7 +73,8 @@ export function formatTable(
   const notes = [
     'q/s, avg and lost from dnsperf; p99 from every response latency dnsperf -v printed (1 µs resolution);',
     'CPU % = server user+system time / wall time (100 = one core), from /proc/PID/stat;',
-    'vs X = dnsward q/s / X q/s in the same run.',
+    "vs X = this dnsward row's q/s / X q/s in the same run (dnsward = udpEngine auto, dnsward-dgram = dgram);",
+    '-log = unbound log-queries+log-replies / dnsdist LogAction+LogResponseAction to a file; node-echo = bare dgram.',
   ];
   if (results.some((r) => r.wrapped))
     notes.push('* the unique-name file wrapped around: the tail was cached');

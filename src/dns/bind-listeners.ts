@@ -3,11 +3,30 @@ import type { HostPort } from '../config/host-port.js';
 import { DnswardError } from '../errors.js';
 import type { QueryPipeline } from './handle-query.js';
 import { TcpListener, type TcpLimits } from './tcp-listener.js';
+import type { UdpEngine } from './udp-engine.js';
 import { UdpListener } from './udp-listener.js';
+import { NativeUdpListener, type DropWarning } from './udp-native-listener.js';
 
 export interface BindOptions {
   readonly recvBufferSize: number;
   readonly tcp: TcpLimits;
+  /** dgram, or the batched addon (udp-engine.ts chooses). */
+  readonly udpEngine: UdpEngine;
+  /** Told when the native engine had to drop answers (its retry queue was full). */
+  readonly udpDropWarning: DropWarning;
+}
+
+/** A bound UDP listener of either engine. */
+export interface BoundUdp {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function startUdp(address: HostPort, pipeline: QueryPipeline, options: BindOptions): Promise<BoundUdp> {
+  const engine = options.udpEngine;
+  return engine.kind === 'native'
+    ? NativeUdpListener.start(engine.addon, address, pipeline, options.recvBufferSize, options.udpDropWarning)
+    : UdpListener.start(address, pipeline, options.recvBufferSize);
 }
 
 /** Binds every address; a TCP port 0 next to a UDP port 0 on the same host gets the UDP's port (tests use port 0). */
@@ -16,13 +35,12 @@ export async function bindListeners(
   tcpAddresses: readonly HostPort[],
   pipeline: QueryPipeline,
   options: BindOptions,
-): Promise<{ udp: UdpListener[]; tcp: TcpListener[] }> {
+): Promise<{ udp: BoundUdp[]; tcp: TcpListener[] }> {
   for (let attempt = 0; ; attempt++) {
-    const udp: UdpListener[] = [];
+    const udp: BoundUdp[] = [];
     const tcp: TcpListener[] = [];
     try {
-      for (const address of udpAddresses)
-        udp.push(await UdpListener.start(address, pipeline, options.recvBufferSize));
+      for (const address of udpAddresses) udp.push(await startUdp(address, pipeline, options));
       for (const address of tcpAddresses) {
         const twin =
           address.port === 0 ? udpAddresses.findIndex((u) => u.host === address.host && u.port === 0) : -1;

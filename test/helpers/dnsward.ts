@@ -18,19 +18,36 @@ export interface Dnsward {
   readonly process: Running;
 }
 
+export type TestUdpEngine = 'native' | 'dgram';
+
+/** The UDP engines the listener suites run against, both unless DNSWARD_TEST_UDP_ENGINES names some ("dgram"). */
+export const TEST_UDP_ENGINES: readonly TestUdpEngine[] = (
+  process.env.DNSWARD_TEST_UDP_ENGINES ?? 'native,dgram'
+)
+  .split(',')
+  .map((name) => name.trim())
+  .filter((name): name is TestUdpEngine => name === 'native' || name === 'dgram');
+
+export interface StartOptions {
+  /** Sets listen.udpEngine (the default config's `auto` otherwise). */
+  readonly udpEngine?: TestUdpEngine | 'auto';
+}
+
 /** `config` is the YAML config as an object; listen and store.path are filled in unless given. */
 export async function startDnsward(
   config: Record<string, unknown>,
   files: Record<string, string> = {},
+  options: StartOptions = {},
 ): Promise<Dnsward> {
   const dir = mkdtempSync(join(tmpdir(), 'dnsward-test-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   const dbPath = join(dir, 'dnsward.db');
-  const full = {
+  const full: Record<string, unknown> = {
     listen: { udp: ['127.0.0.1:0'], tcp: ['127.0.0.1:0'] },
     ...config,
     store: { path: dbPath, flushIntervalMs: 20, ...(config.store as object | undefined) },
   };
+  if (options.udpEngine) full.listen = { ...(full.listen as object), udpEngine: options.udpEngine };
   const configPath = join(dir, 'dnsward.yaml');
   writeFileSync(configPath, stringify(full));
   return spawnDnsward(dir, configPath, dbPath);

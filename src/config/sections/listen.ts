@@ -15,6 +15,12 @@ export const listenSection = z
       .positive()
       .default(4 * 1024 * 1024)
       .describe('SO_RCVBUF for UDP sockets; the kernel default (~208 KiB) overflows under bursts'),
+    udpEngine: z
+      .enum(['auto', 'native', 'dgram'])
+      .default('auto')
+      .describe(
+        'UDP socket I/O: native = batched recvmmsg/sendmmsg addon (Linux), dgram = Node, auto = native where it loads',
+      ),
     tcpIdleTimeoutMs: z
       .number()
       .int()
