@@ -60,7 +60,10 @@ describe('readSni', () => {
   it('M6: an SNI with terminal escape sequences and newlines comes out as \\DDD escapes', () => {
     const sni = '\x1b[2J\x1b[H\x1b[31mALL CLEAR\x1b[0m\n\x1b]0;owned\x07x.dns.nextdns.io';
     const text = readSni(clientHello(sni)) ?? '';
-    assert.ok(Buffer.from(text, 'latin1').every((c) => c > 0x20 && c < 0x7f), text);
+    assert.ok(
+      Buffer.from(text, 'latin1').every((c) => c > 0x20 && c < 0x7f),
+      text,
+    );
     assert.equal(
       text,
       '\\027[2J\\027[H\\027[31mALL\\032CLEAR\\027[0m\\010\\027]0;owned\\007x.dns.nextdns.io',
