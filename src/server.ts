@@ -232,6 +232,7 @@ async function startResolver(
     queryLog: stages.queryLog,
     allowlistHits: stages.allowlistHits,
     dnstap,
+    quarantines: book,
   });
   readiness.listenersBound = true;
 

@@ -16,6 +16,8 @@ export interface MetricsSources {
   readonly queryLog?: { readonly lagMs: number; readonly written: number } | undefined;
   readonly allowlistHits?: { readonly failures: number } | undefined;
   readonly dnstap?: { readonly written: number; readonly dropped: number } | undefined;
+  /** Quarantines in force (agents and base domains). */
+  readonly quarantines?: { readonly size: number } | undefined;
 }
 
 /** The part of a compiled Policy the metrics read. */
@@ -134,6 +136,12 @@ export class ServerMetrics {
       'dnsward_dnstap_dropped_total',
       'dnstap messages lost: buffer full while the reader was slow or away, a failed write, or left at shutdown',
       read((s) => s.dnstap?.dropped ?? 0),
+    );
+    sourceGauge(
+      this.registry,
+      'dnsward_quarantines_active',
+      'Quarantines in force (agents or base domains blocked after a critical alert)',
+      read((s) => s.quarantines?.size ?? 0),
     );
     const sources = (): MetricsSources | undefined => this.sources;
     new Counter({

@@ -44,6 +44,15 @@ async function metric(server: Dnsward, name: string): Promise<number> {
   return value(m, name) ?? -1;
 }
 
+/** Waits until dnsward has written `count` dnstap messages. */
+async function written(server: Dnsward, count: number): Promise<void> {
+  await waitFor(
+    async () => (await metric(server, 'dnsward_dnstap_written_total')) === count,
+    10_000,
+    `${count} dnstap messages written`,
+  );
+}
+
 /** What each decoded message says, in a stable order. */
 function summary(records: readonly TapRecord[]): string[] {
   return records
@@ -76,11 +85,7 @@ describe('dnstap output', () => {
     const server = await startDnsward(config(unbound.port, { unix: socket }), files);
     try {
       await traffic(server.port);
-      await waitFor(
-        async () => (await metric(server, 'dnsward_dnstap_written_total')) === 14,
-        10_000,
-        'dnstap',
-      );
+      await written(server, 14);
     } finally {
       await server.stop(); // STOP, then FINISH from fstrm_capture
       await capture.stop();
@@ -122,11 +127,7 @@ describe('dnstap output', () => {
     const server = await startDnsward(config(unbound.port, { file }), files);
     try {
       await traffic(server.port);
-      await waitFor(
-        async () => (await metric(server, 'dnsward_dnstap_written_total')) === 14,
-        10_000,
-        'dnstap',
-      );
+      await written(server, 14);
     } finally {
       await server.stop();
     }
@@ -149,11 +150,7 @@ describe('dnstap output', () => {
     };
     try {
       await denied(3); // 6 messages to the first reader
-      await waitFor(
-        async () => (await metric(server, 'dnsward_dnstap_written_total')) === 6,
-        10_000,
-        'dnstap',
-      );
+      await written(server, 6);
       await capture.stop();
       await waitFor(
         () => server.output().includes('dnstap: output down'),
@@ -163,17 +160,9 @@ describe('dnstap output', () => {
       await denied(10); // 5 exchanges kept (the buffer), 5 dropped: 10 messages
       assert.equal(await metric(server, 'dnsward_dnstap_dropped_total'), 10);
       capture = await startFstrmCapture(socket, join(dir, 'r2.fstrm'));
-      await waitFor(
-        async () => (await metric(server, 'dnsward_dnstap_written_total')) === 16,
-        10_000,
-        'reconnect',
-      );
+      await written(server, 16);
       await denied(3);
-      await waitFor(
-        async () => (await metric(server, 'dnsward_dnstap_written_total')) === 22,
-        10_000,
-        'dnstap',
-      );
+      await written(server, 22);
       assert.equal(await metric(server, 'dnsward_dnstap_dropped_total'), 10);
     } finally {
       await server.stop();
