@@ -8,7 +8,7 @@ const FLOORS = [
   ['errors', 'log'],
   ['lib', 'model'],
   ['config', 'store'],
-  ['detect', 'metrics'],
+  ['detect', 'metrics', 'identity'],
   ['policy', 'events'],
   ['dns'],
   ['pcap', 'server'],

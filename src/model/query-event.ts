@@ -35,4 +35,9 @@ export interface QueryEvent {
   respBytes: number;
   /** Number of answer records sent. */
   answers: number;
+  /** The pod that asked (Kubernetes identity); null or absent outside Kubernetes and for unknown addresses. */
+  namespace?: string | null;
+  pod?: string | null;
+  podUid?: string | null;
+  serviceAccount?: string | null;
 }
