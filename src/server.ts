@@ -26,6 +26,7 @@ import { AlertRepository } from './store/alert-repository.js';
 import { QuarantineRepository } from './store/quarantine-repository.js';
 import { emptyFiles, policyFiles, ReloadWatcher, sectionsNeedingRestart } from './policy/reload-watcher.js';
 import { openDatabase, type Db } from './store/database.js';
+import { PodWatch } from './identity/pod-watch.js';
 
 /** TTL of synthesized NXDOMAIN answers (SOA MINIMUM): clients cache a denial this long. */
 const DENY_NEGATIVE_TTL = 60;
@@ -110,7 +111,13 @@ async function startResolver(
   const { log } = options;
   const { readiness, dbProbe, metrics, metricsHttp } = operate;
   const { config } = loaded;
-  const holder = new PolicyHolder(compilePolicy(loaded));
+  const pods = config.identity.kubernetes.enabled
+    ? new PodWatch(config.identity.kubernetes, log.child({ component: 'pods' }))
+    : undefined;
+  // not ready until the first pod list: before it, every pod would be unknown
+  if (pods) readiness.kubernetesSynced = () => pods.synced;
+  pods?.start();
+  const holder = new PolicyHolder(compilePolicy(loaded, Date.now(), pods));
   readiness.policyLoaded = true;
   metrics?.policyLoaded(holder.current);
   reportWarnings(holder.current, log);
@@ -191,6 +198,15 @@ async function startResolver(
     upstreamMismatched: () => upstreamStats.mismatched + router.unmatched,
     queryLog: stages.queryLog,
     allowlistHits: stages.allowlistHits,
+    kubernetes: pods && {
+      pods: () => pods.map.size,
+      get watchRestarts() {
+        return pods.restarts;
+      },
+      get unknown() {
+        return pods.unknown;
+      },
+    },
   });
   readiness.listenersBound = true;
 
@@ -211,7 +227,8 @@ async function startResolver(
       const loadedNext = loadConfig(options.configFile, options.overrides);
       next = loadedNext;
       refuseEmpty(policyFiles(loadedNext));
-      const policy = compilePolicy(loadedNext);
+      // selectors recompile; the pod map stays (identity.kubernetes itself needs a restart)
+      const policy = compilePolicy(loadedNext, Date.now(), pods);
       const changed = policy.version !== previous;
       if (changed) holder.swap(policy);
       current = loadedNext;
@@ -276,6 +293,7 @@ async function startResolver(
       clearInterval(prune);
       clearInterval(quarantineSync);
       router.close();
+      await pods?.stop();
       readiness.listenersBound = false;
       watcher?.close();
       await Promise.all([...udp, ...tcp].map((l) => l.close()));

@@ -208,6 +208,10 @@ export class QueryPipeline {
       reqBytes: msg.length,
       respBytes: out ? out.length : 0,
       answers: out && out.length >= HEADER_BYTES ? out.readUInt16BE(6) : 0,
+      namespace: q.agent.pod?.namespace ?? null,
+      pod: q.agent.pod?.pod ?? null,
+      podUid: q.agent.pod?.podUid ?? null,
+      serviceAccount: q.agent.pod?.serviceAccount ?? null,
     });
   }
 }

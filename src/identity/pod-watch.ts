@@ -10,7 +10,7 @@ import {
 } from '@kubernetes/client-node';
 import type { KubernetesConfig } from '../config/sections/kubernetes.js';
 import type { Logger } from '../log/logger.js';
-import { PodMap, type PodObject } from './pod-map.js';
+import { PodMap, type PodObject, type PodRecord } from './pod-map.js';
 
 type Pod = KubernetesObject & PodObject;
 
@@ -92,6 +92,10 @@ export class PodWatch {
     clearInterval(this.resync);
     for (const scope of this.scopes) clearTimeout(scope.retry);
     await Promise.all(this.scopes.map((s) => s.informer.stop()));
+  }
+
+  lookup(address: string): PodRecord | undefined {
+    return this.map.lookup(address);
   }
 
   /** Counts (and logs, once per address while the set is small) a query no known pod sent. */

@@ -3,13 +3,21 @@ import Database from 'better-sqlite3';
 
 export interface ReadinessReport {
   readonly ready: boolean;
-  readonly checks: { readonly listeners: boolean; readonly policy: boolean; readonly database: boolean };
+  readonly checks: {
+    readonly listeners: boolean;
+    readonly policy: boolean;
+    readonly database: boolean;
+    /** Present when identity.kubernetes is enabled: the first pod list has synced. */
+    readonly kubernetes?: boolean;
+  };
 }
 
 /** Flipped by the composition root as the server starts and stops. */
 export class Readiness {
   listenersBound = false;
   policyLoaded = false;
+  /** Set when the pod watch is on: until it has listed, no query could be attributed to its pod. */
+  kubernetesSynced: (() => boolean) | undefined;
 
   constructor(private readonly databaseWritable: () => boolean = () => false) {}
 
@@ -20,7 +28,10 @@ export class Readiness {
       // only asked once the rest is up: the probe touches the file
       database: this.listenersBound && this.policyLoaded && this.databaseWritable(),
     };
-    return { ready: checks.listeners && checks.policy && checks.database, checks };
+    const ready = checks.listeners && checks.policy && checks.database;
+    if (!this.kubernetesSynced) return { ready, checks };
+    const kubernetes = this.kubernetesSynced();
+    return { ready: ready && kubernetes, checks: { ...checks, kubernetes } };
   }
 }
 

@@ -1,5 +1,5 @@
 // QueryEvent: one record per query answered, allowed or denied; emitted after the answer is sent.
-import type { Tier } from './agent.js';
+import type { PodIdentity, Tier } from './agent.js';
 import type { Transport } from './query.js';
 
 /** Decision kinds plus the outcomes decided before policy runs. */
@@ -40,4 +40,15 @@ export interface QueryEvent {
   pod?: string | null;
   podUid?: string | null;
   serviceAccount?: string | null;
+}
+
+/** The pod an event names, if any (the four fields travel flat in events, rows and NDJSON). */
+export function eventPod(e: QueryEvent): PodIdentity | undefined {
+  if (e.namespace == null || e.pod == null) return undefined;
+  return {
+    namespace: e.namespace,
+    pod: e.pod,
+    podUid: e.podUid ?? '',
+    serviceAccount: e.serviceAccount ?? '',
+  };
 }

@@ -63,6 +63,10 @@ const CSV_COLUMNS = [
   'mutedUntil',
   'samples',
   'features',
+  'namespace',
+  'pod',
+  'podUid',
+  'serviceAccount',
 ];
 
 export interface ListOptions {
@@ -73,6 +77,9 @@ export interface ListOptions {
   readonly agent?: string | undefined;
   readonly domain?: string | undefined;
   readonly status?: string | undefined;
+  readonly namespace?: string | undefined;
+  readonly pod?: string | undefined;
+  readonly serviceAccount?: string | undefined;
   readonly limit?: string | undefined;
   readonly json?: boolean | undefined;
   readonly csv?: boolean | undefined;
@@ -199,6 +206,9 @@ export function buildFilter(options: ListOptions, now: number): AlertFilter {
     ...(options.agent !== undefined && { agentId: options.agent }),
     ...(options.domain !== undefined && { domain: normaliseDomain(options.domain) }),
     ...(status !== undefined && { status }),
+    ...(options.namespace !== undefined && { namespace: options.namespace }),
+    ...(options.pod !== undefined && { pod: options.pod }),
+    ...(options.serviceAccount !== undefined && { serviceAccount: options.serviceAccount }),
     ...(options.limit !== undefined && { limit: parseCount('--limit', options.limit) }),
   };
 }
@@ -327,6 +337,9 @@ export function registerAlerts(program: Command): void {
     .option('--agent <id>', 'only this agent')
     .option('--domain <domain>', 'base domain, or a parent of it')
     .option('--status <status>', 'open | acked | muted')
+    .option('--namespace <ns>', 'only agents in this Kubernetes namespace')
+    .option('--pod <name>', 'only this pod (name as last seen on the alert)')
+    .option('--service-account <name>', 'only pods running as this service account')
     .option('--limit <n>', 'at most this many')
     .option('--json', 'JSON array of alerts')
     .option('--csv', 'CSV')
