@@ -99,7 +99,12 @@ describe('policy identity with pods', () => {
   const loaded = { config, file: null, baseDir: process.cwd(), defaultUpstreams: [] };
   const map = new PodMap();
   let unknown = 0;
-  const pods = { lookup: (a: string) => map.lookup(a), noteUnknown: () => void unknown++ };
+  const pods = {
+    lookup: (a: string) => map.lookup(a),
+    noteUnknown: () => {
+      unknown++;
+    },
+  };
 
   it('a selector beats a CIDR; unmatched pods keep their identity under the CIDR group', () => {
     map.upsert(pod('a', '10.0.0.1', { role: 'ai-agent', app: 'summariser' }));
