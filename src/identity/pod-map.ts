@@ -30,6 +30,7 @@ export interface PodObject {
 
 /** Pods that finished hand their IPs back to the node: they must not keep them in the map. */
 const FINISHED = new Set(['Succeeded', 'Failed']);
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** The record for a pod that holds addresses now, or null (pending without IPs, finished, malformed). */
 export function podRecord(pod: PodObject): PodRecord | null {
@@ -46,7 +47,8 @@ export function podRecord(pod: PodObject): PodRecord | null {
     podUid: meta.uid,
     serviceAccount: pod.spec?.serviceAccountName ?? 'default',
     node: pod.spec?.nodeName ?? '',
-    labels: Object.freeze({ ...meta.labels }),
+    // shared with the watch's trimmed object (never mutated): no second copy of every pod's labels
+    labels: meta.labels ?? NO_LABELS,
     ips: Object.freeze([...ips]),
   });
 }
