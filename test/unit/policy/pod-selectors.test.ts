@@ -89,13 +89,14 @@ describe('pod selector precedence', () => {
 });
 
 describe('policy identity with pods', () => {
-  const config = configSchema.parse({
+  const input = {
     identity: { defaultGroup: 'nobody', kubernetes: { enabled: true, agentLabel: 'app' } },
     groups: [
       { name: 'agents', tier: 2, pods: { matchLabels: { role: 'ai-agent' } } },
       { name: 'nodes', tier: 2, clients: ['10.0.0.0/8'] },
     ],
-  });
+  };
+  const config = configSchema.parse(input);
   const loaded = { config, file: null, baseDir: process.cwd(), defaultUpstreams: [] };
   const map = new PodMap();
   let unknown = 0;
@@ -127,6 +128,22 @@ describe('policy identity with pods', () => {
       [policy.identify('10.0.0.1').pod?.pod, policy.identify('10.0.0.1').group],
       ['b', 'nodes'],
     );
+  });
+
+  it('a reload recompiles selectors over the same pod map (the map is not rebuilt)', () => {
+    map.upsert(pod('r', '10.0.0.9', { role: 'ai-agent', team: 'red' }));
+    const first = compilePolicy(loaded, Date.now(), pods);
+    assert.equal(first.identify('10.0.0.9').group, 'agents');
+    const reloaded = configSchema.parse({
+      ...config,
+      groups: [
+        ...config.groups,
+        { name: 'red', tier: 2, pods: { matchLabels: { role: 'ai-agent', team: 'red' } } },
+      ],
+    });
+    const second = compilePolicy({ ...loaded, config: reloaded }, Date.now(), pods);
+    assert.equal(second.identify('10.0.0.9').group, 'red');
+    assert.equal(map.size, 4);
   });
 
   it('names both groups in the config error of a tie', () => {
