@@ -8,7 +8,7 @@ const FLOORS = [
   ['errors', 'log'],
   ['lib', 'model'],
   ['config', 'store'],
-  ['detect', 'metrics', 'dnstap'],
+  ['detect', 'metrics', 'dnstap', 'identity'],
   ['policy', 'events', 'egress'],
   ['dns'],
   ['pcap', 'server'],

@@ -29,6 +29,7 @@ import { QuarantineRepository } from './store/quarantine-repository.js';
 import { PolicyReloader, type ReloadResult, type ReloadTrigger } from './policy/reload.js';
 import { ReloadWatcher } from './policy/reload-watcher.js';
 import { openDatabase, type Db } from './store/database.js';
+import { PodWatch } from './identity/pod-watch.js';
 
 /** TTL of synthesized NXDOMAIN answers (SOA MINIMUM): clients cache a denial this long. */
 const DENY_NEGATIVE_TTL = 60;
@@ -104,6 +105,12 @@ async function startResolver(
   const { log } = options;
   const { readiness, dbProbe, metrics, metricsHttp } = operate;
   const { config } = loaded;
+  const pods = config.identity.kubernetes.enabled
+    ? new PodWatch(config.identity.kubernetes, log.child({ component: 'pods' }))
+    : undefined;
+  // not ready until the first pod list: before it, every pod would be unknown
+  if (pods) readiness.kubernetesSynced = () => pods.synced;
+  pods?.start();
   // the watcher is created once listeners are bound; a reload before that cannot happen
   let watcher: ReloadWatcher | undefined;
   const reloader = new PolicyReloader(loaded, {
@@ -115,6 +122,7 @@ async function startResolver(
     },
     onReloaded: (ok) => metrics?.reloaded(ok),
     watch: (files) => watcher?.watch(files),
+    pods,
   });
   readiness.policyLoaded = true;
   for (const warning of exposureWarnings(config, reloader.current)) log.warn(warning);
@@ -231,8 +239,15 @@ async function startResolver(
     upstreamMismatched: () => upstreamStats.mismatched + router.unmatched,
     queryLog: stages.queryLog,
     allowlistHits: stages.allowlistHits,
-    dnstap,
-    quarantines: book,
+    kubernetes: pods && {
+      pods: () => pods.map.size,
+      get watchRestarts() {
+        return pods.restarts;
+      },
+      get unknown() {
+        return pods.unknown;
+      },
+    },
   });
   readiness.listenersBound = true;
 
@@ -272,6 +287,7 @@ async function startResolver(
       clearInterval(prune);
       clearInterval(quarantineSync);
       router.close();
+      await pods?.stop();
       readiness.listenersBound = false;
       watcher?.close();
       await Promise.all([...udp, ...tcp].map((l) => l.close()));

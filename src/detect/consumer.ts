@@ -49,6 +49,7 @@ export function toAlertWrite(a: AlertState): AlertWrite {
     agentId: a.agentId,
     group: a.group,
     clientIp: a.clientIp,
+    podIdentity: a.podIdentity,
     baseDomain: a.baseDomain,
     firstSeenMs: a.firstSeenMs,
     lastSeenMs: a.lastSeenMs,
@@ -75,6 +76,7 @@ export function fromStored(a: StoredAlert, localId: number): AlertState {
     agentId: a.agentId,
     group: a.group,
     clientIp: a.clientIp,
+    podIdentity: storedPod(a),
     baseDomain: a.baseDomain,
     firstSeenMs: Date.parse(a.firstSeen),
     lastSeenMs: Date.parse(a.lastSeen),
@@ -173,5 +175,15 @@ export function createDetectionConsumer(options: DetectionConsumerOptions): Dete
       // every batch is committed as it is consumed; only alerts whose write failed are still held: a last try
       save([]);
     },
+  };
+}
+
+function storedPod(a: StoredAlert): AlertState['podIdentity'] {
+  if (a.namespace === null || a.pod === null) return undefined;
+  return {
+    namespace: a.namespace,
+    pod: a.pod,
+    podUid: a.podUid ?? '',
+    serviceAccount: a.serviceAccount ?? '',
   };
 }

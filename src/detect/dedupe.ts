@@ -2,6 +2,7 @@
 import type { AlertState, Mute, Severity } from '../model/alert.js';
 import { severityRank } from '../model/alert.js';
 import { Lru } from '../lib/lru.js';
+import type { PodIdentity } from '../model/agent.js';
 
 /** One rule hit with its context, as the engine hands it to the book. */
 export interface Observation {
@@ -12,6 +13,7 @@ export interface Observation {
   readonly agentId: string;
   readonly group: string;
   readonly clientIp: string;
+  readonly podIdentity?: PodIdentity | undefined;
   readonly baseDomain: string;
   readonly ts: number;
   readonly qname: string;
@@ -141,6 +143,7 @@ export class AlertBook {
       agentId: obs.agentId,
       group: obs.group,
       clientIp: obs.clientIp,
+      podIdentity: obs.podIdentity,
       baseDomain: obs.baseDomain,
       firstSeenMs: obs.ts,
       lastSeenMs: obs.ts,
@@ -174,6 +177,7 @@ export class AlertBook {
     alert.count++;
     alert.group = obs.group;
     alert.clientIp = obs.clientIp;
+    alert.podIdentity = obs.podIdentity;
     if (obs.score > alert.score) alert.score = obs.score;
     const rank = severityRank(obs.severity);
     const current = severityRank(alert.severity);

@@ -1,6 +1,6 @@
 // The detection engine: name analysis -> windows -> detectors -> dedupe. Pure: time is the events' own ts.
 import type { DetectionConfig } from '../config/sections/detection.js';
-import type { QueryEvent } from '../model/query-event.js';
+import { eventPod, type QueryEvent } from '../model/query-event.js';
 import type { AlertState, Mute } from '../model/alert.js';
 import { AlertBook, type Observation } from './dedupe.js';
 import type { DetectionContext, RuleHit, Rules } from './detector.js';
@@ -203,6 +203,7 @@ export class DetectionEngine {
       agentId: event.agentId,
       group: event.group,
       clientIp: event.clientIp,
+      podIdentity: eventPod(event),
       baseDomain: hit.baseDomain ?? (ctx.name.base === '' ? '.' : ctx.name.base),
       ts: event.ts,
       qname: event.qname,

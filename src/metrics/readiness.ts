@@ -5,7 +5,13 @@ import type { StoreWriteState } from '../store/store-health.js';
 
 export interface ReadinessReport {
   readonly ready: boolean;
-  readonly checks: { readonly listeners: boolean; readonly policy: boolean; readonly database: boolean };
+  readonly checks: {
+    readonly listeners: boolean;
+    readonly policy: boolean;
+    readonly database: boolean;
+    /** Present when identity.kubernetes is enabled: the first pod list has synced. */
+    readonly kubernetes?: boolean;
+  };
   /** Why the database check fails: the last failed write's cause (SQLITE_FULL: …). */
   readonly databaseCause?: string;
 }
@@ -16,6 +22,8 @@ export class Readiness {
   policyLoaded = false;
   /** The stages' last writes, set once they run. */
   storeWrites: () => StoreWriteState = () => ({ writable: true, cause: null });
+  /** Set when the pod watch is on: until it has listed, no query could be attributed to its pod. */
+  kubernetesSynced: (() => boolean) | undefined;
 
   /** `storeRequired` false (store.requiredForReady): a store that cannot write is reported, not a failure. */
   constructor(
@@ -33,7 +41,10 @@ export class Readiness {
       database: up && this.databaseWritable() && writes.writable,
     };
     const ready = up && (checks.database || !this.storeRequired);
-    return writes.cause === null ? { ready, checks } : { ready, checks, databaseCause: writes.cause };
+    const report = writes.cause === null ? { ready, checks } : { ready, checks, databaseCause: writes.cause };
+    if (!this.kubernetesSynced) return report;
+    const kubernetes = this.kubernetesSynced();
+    return { ...report, ready: ready && kubernetes, checks: { ...checks, kubernetes } };
   }
 }
 

@@ -18,6 +18,9 @@ export interface MetricsSources {
   readonly dnstap?: { readonly written: number; readonly dropped: number } | undefined;
   /** Quarantines in force (agents and base domains). */
   readonly quarantines?: { readonly size: number } | undefined;
+  /** The pod watch, when identity.kubernetes is enabled. */
+  readonly kubernetes?:
+    { readonly pods: () => number; readonly watchRestarts: number; readonly unknown: number } | undefined;
 }
 
 /** The part of a compiled Policy the metrics read. */
@@ -143,7 +146,30 @@ export class ServerMetrics {
       'Quarantines in force (agents or base domains blocked after a critical alert)',
       read((s) => s.quarantines?.size ?? 0),
     );
+    sourceGauge(
+      this.registry,
+      'dnsward_kubernetes_pods',
+      'Running pods the pod watch knows (pods holding at least one address)',
+      read((s) => s.kubernetes?.pods() ?? 0),
+    );
+    sourceCounter(
+      this.registry,
+      'dnsward_kubernetes_watch_restarts_total',
+      'Pod watch reconnections and restarts after errors (relists included)',
+      read((s) => s.kubernetes?.watchRestarts ?? 0),
+    );
     const sources = (): MetricsSources | undefined => this.sources;
+    new Counter({
+      name: 'dnsward_identity_unknown_total',
+      help: 'Queries from an address no known pod holds (CIDR rules and the default group applied)',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        const kubernetes = sources()?.kubernetes;
+        if (kubernetes) this.inc({ reason: 'unknown-pod' }, kubernetes.unknown);
+      },
+    });
     new Counter({
       name: 'dnsward_upstream_errors_total',
       help: 'Failed exchanges (timeout, network error, malformed answer) per upstream',

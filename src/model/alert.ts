@@ -1,3 +1,5 @@
+import type { PodIdentity } from './agent.js';
+
 // Finding and Alert: what a detector says about one query, and the deduplicated record analysts work.
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
@@ -39,6 +41,11 @@ export interface Alert {
   samples: string[];
   features: Record<string, number | string | boolean>;
   status: AlertStatus;
+  /** The agent's pod when the alert was last updated (null outside Kubernetes). */
+  namespace: string | null;
+  pod: string | null;
+  podUid: string | null;
+  serviceAccount: string | null;
 }
 
 /** What the alert JSON shape needs of an alert held in memory (times in epoch ms); the engine's AlertState fits. */
@@ -48,6 +55,7 @@ export interface AlertSnapshot {
   readonly agentId: string;
   readonly group: string;
   readonly clientIp: string;
+  readonly podIdentity?: PodIdentity | undefined;
   readonly baseDomain: string;
   readonly firstSeenMs: number;
   readonly lastSeenMs: number;
@@ -81,6 +89,10 @@ export function alertJson(alert: AlertSnapshot, id: number): Alert {
     samples: [...alert.samples],
     features: { ...alert.features },
     status: alert.status,
+    namespace: alert.podIdentity?.namespace ?? null,
+    pod: alert.podIdentity?.pod ?? null,
+    podUid: alert.podIdentity?.podUid ?? null,
+    serviceAccount: alert.podIdentity?.serviceAccount ?? null,
   };
 }
 
@@ -104,6 +116,7 @@ export interface AlertState {
   readonly agentId: string;
   group: string;
   clientIp: string;
+  podIdentity?: PodIdentity | undefined;
   readonly baseDomain: string;
   readonly firstSeenMs: number;
   lastSeenMs: number;

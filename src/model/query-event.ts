@@ -1,5 +1,5 @@
 // QueryEvent: one record per query answered, allowed or denied; emitted after the answer is sent.
-import type { Agent, Tier } from './agent.js';
+import type { Agent, PodIdentity, Tier } from './agent.js';
 import type { Client, Transport } from './query.js';
 
 /** Decision kinds plus the outcomes decided before policy runs. */
@@ -39,6 +39,11 @@ export interface QueryEvent {
   answerAddresses?: readonly string[] | undefined;
   /** Seconds those addresses are still valid for the client (smallest TTL as sent). */
   answerTtl?: number | undefined;
+  /** The pod that asked (Kubernetes identity); null or absent outside Kubernetes and for unknown addresses. */
+  namespace?: string | null;
+  pod?: string | null;
+  podUid?: string | null;
+  serviceAccount?: string | null;
 }
 
 /** What was decided about one query: the pipeline's in-flight record and replay's record both carry it. */
@@ -86,5 +91,20 @@ export function queryEvent(
     reqBytes,
     respBytes: answer ? answer.length : 0,
     answers: answer && answer.length >= HEADER_BYTES ? answer.readUInt16BE(6) : 0,
+    namespace: q.agent.pod?.namespace ?? null,
+    pod: q.agent.pod?.pod ?? null,
+    podUid: q.agent.pod?.podUid ?? null,
+    serviceAccount: q.agent.pod?.serviceAccount ?? null,
+  };
+}
+
+/** The pod an event names, if any (the four fields travel flat in events, rows and NDJSON). */
+export function eventPod(e: QueryEvent): PodIdentity | undefined {
+  if (e.namespace == null || e.pod == null) return undefined;
+  return {
+    namespace: e.namespace,
+    pod: e.pod,
+    podUid: e.podUid ?? '',
+    serviceAccount: e.serviceAccount ?? '',
   };
 }

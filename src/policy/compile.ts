@@ -12,6 +12,8 @@ import { DEFAULT_QTYPES } from './default-qtypes.js';
 import { GroupPolicy } from './group-policy.js';
 import { IdentityTable, type IdentityRule } from './identity.js';
 import { NameTrie } from '../lib/name-trie.js';
+import { PodIdentity, type PodSource } from './pod-identity.js';
+import { compileSelector, PodSelectorTable, type CompiledSelector } from './pod-selectors.js';
 
 export interface Policy {
   /** Content hash of config + allowlists: changes when the rules change. */
@@ -26,7 +28,8 @@ export interface Policy {
   groupOf(agent: Agent): GroupPolicy;
 }
 
-export function compilePolicy(loaded: LoadedConfig, now = Date.now()): Policy {
+/** `pods`: the pod watch's map when identity.kubernetes is enabled (it outlives every compiled policy). */
+export function compilePolicy(loaded: LoadedConfig, now = Date.now(), pods?: PodSource): Policy {
   const { config } = loaded;
   const errors: string[] = [];
   const warnings: string[] = [];
@@ -38,7 +41,9 @@ export function compilePolicy(loaded: LoadedConfig, now = Date.now()): Policy {
 
   const groups = new Map<string, GroupPolicy>();
   const rules: IdentityRule[] = [];
+  const selectors: CompiledSelector[] = [];
   for (const group of groupConfigs) {
+    if (group.pods) selectors.push(compileSelector(group.name, group.pods));
     const compiled = compileGroup(group, loaded, now, errors, warnings, hash);
     groups.set(group.name, compiled);
     for (const client of group.clients) {
@@ -57,11 +62,27 @@ export function compilePolicy(loaded: LoadedConfig, now = Date.now()): Policy {
   } catch (error) {
     errors.push(`${configName(loaded)}:1 groups.clients: ${(error as Error).message}`);
   }
-  if (errors.length > 0 || !identity) {
+  let podGroups: PodSelectorTable | undefined;
+  try {
+    podGroups = new PodSelectorTable(selectors);
+  } catch (error) {
+    errors.push(`${configName(loaded)}:1 groups.pods: ${(error as Error).message}`);
+  }
+  if (selectors.length > 0 && !config.identity.kubernetes.enabled)
+    warnings.push(
+      `${configName(loaded)}:1 groups.pods: pod selectors need identity.kubernetes.enabled; they match nothing`,
+    );
+  if (errors.length > 0 || !identity || !podGroups) {
     throw new DnswardError('DNSWARD_ERR_ALLOWLIST', `policy has ${errors.length} problem(s)`, errors);
   }
   const table = identity;
   const defaultGroup = fallback as GroupPolicy;
+  const byPod =
+    pods &&
+    new PodIdentity(pods, podGroups, table, {
+      agentLabel: config.identity.kubernetes.agentLabel,
+      tierOf: (name) => (groups.get(name) ?? defaultGroup).tier,
+    });
   const groupOf = (agent: Agent): GroupPolicy => groups.get(agent.group) ?? defaultGroup;
   return Object.freeze({
     version: hash.digest('hex').slice(0, 12),
@@ -69,7 +90,9 @@ export function compilePolicy(loaded: LoadedConfig, now = Date.now()): Policy {
     groups,
     identity: table,
     warnings,
-    identify: (address: string) => table.identify(address),
+    identify: byPod
+      ? (address: string) => byPod.identify(address)
+      : (address: string) => table.identify(address),
     groupOf,
   });
 }

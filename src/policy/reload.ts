@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.js';
 import { DnswardError } from '../errors.js';
 import { compilePolicy, type Policy } from './compile.js';
+import type { PodSource } from './pod-identity.js';
 import { policyFiles } from './reload-watcher.js';
 
 export interface ReloadResult {
@@ -35,6 +36,8 @@ export interface ReloadHooks {
   readonly onReloaded?: (ok: boolean) => void;
   /** The files that should trigger the next reload (the file watcher re-targets itself). */
   readonly watch?: (files: readonly string[]) => void;
+  /** The pod map group selectors match against (identity.kubernetes); kept across reloads, never rebuilt. */
+  readonly pods?: PodSource | undefined;
 }
 
 export class PolicyReloader {
@@ -48,7 +51,7 @@ export class PolicyReloader {
     private readonly started: LoadedConfig,
     private readonly hooks: ReloadHooks,
   ) {
-    this.current = compilePolicy(started);
+    this.current = compilePolicy(started, Date.now(), hooks.pods);
     this.loaded = started;
     hooks.onPolicy?.(this.current);
   }
@@ -68,7 +71,8 @@ export class PolicyReloader {
       refuseEmpty(this.loaded.file === null ? [] : [this.loaded.file]);
       next = this.hooks.load();
       refuseEmpty(policyFiles(next));
-      const policy = compilePolicy(next);
+      // selectors recompile; the pod map stays (identity.kubernetes itself needs a restart)
+      const policy = compilePolicy(next, Date.now(), this.hooks.pods);
       const changed = policy.version !== previous;
       if (changed) this.current = policy;
       this.loaded = next;

@@ -28,6 +28,9 @@ export interface AlertFilter {
   /** Base domain equal to or below this domain. */
   readonly domain?: string;
   readonly status?: AlertStatus;
+  readonly namespace?: string;
+  readonly pod?: string;
+  readonly serviceAccount?: string;
   readonly limit?: number;
 }
 
@@ -57,6 +60,10 @@ interface AlertRow {
   agent_id: string;
   grp: string;
   client_ip: string;
+  namespace: string | null;
+  pod: string | null;
+  pod_uid: string | null;
+  service_account: string | null;
   base_domain: string;
   first_seen: number;
   last_seen: number;
@@ -94,6 +101,10 @@ function toAlert(row: AlertRow): StoredAlert {
     samples: JSON.parse(row.samples) as string[],
     features: JSON.parse(row.features) as Record<string, number | string | boolean>,
     status: row.status,
+    namespace: row.namespace,
+    pod: row.pod,
+    podUid: row.pod_uid,
+    serviceAccount: row.service_account,
     statusReason: row.status_reason,
     mutedUntil: row.muted_until === null ? null : iso(row.muted_until),
     ackedAt: row.acked_at === null ? null : iso(row.acked_at),
@@ -109,10 +120,10 @@ export class AlertRepository {
     this.insertStmt = db.prepare(`
       INSERT INTO alerts (rule, severity, severity_rank, agent_id, grp, client_ip, base_domain, first_seen,
         last_seen, count, score, exposure, bytes_leaked, bytes_attempted, samples, features, status,
-        status_reason, muted_until, updated_at)
+        status_reason, muted_until, updated_at, namespace, pod, pod_uid, service_account)
       VALUES (@rule, @severity, @severityRank, @agentId, @group, @clientIp, @baseDomain, @firstSeen, @lastSeen,
         @count, @score, @exposure, @bytesLeaked, @bytesAttempted, @samples, @features, @status, @statusReason,
-        @mutedUntil, @updatedAt)`);
+        @mutedUntil, @updatedAt, @namespace, @pod, @podUid, @serviceAccount)`);
     // status belongs to the analyst once the row exists; an escalation past an ack reopens it
     this.updateStmt = db.prepare(`
       UPDATE alerts SET
@@ -122,7 +133,8 @@ export class AlertRepository {
         severity = @severity, severity_rank = @severityRank, grp = @group, client_ip = @clientIp,
         last_seen = @lastSeen, count = @count, score = @score, exposure = @exposure,
         bytes_leaked = @bytesLeaked, bytes_attempted = @bytesAttempted, samples = @samples,
-        features = @features, updated_at = @updatedAt
+        features = @features, updated_at = @updatedAt, namespace = @namespace, pod = @pod, pod_uid = @podUid,
+        service_account = @serviceAccount
       WHERE id = @id`);
     this.getStmt = db.prepare('SELECT * FROM alerts WHERE id = ?');
   }
@@ -157,6 +169,10 @@ export class AlertRepository {
       statusReason: alert.statusReason,
       mutedUntil: alert.mutedUntilMs,
       updatedAt: nowMs,
+      namespace: alert.podIdentity?.namespace ?? null,
+      pod: alert.podIdentity?.pod ?? null,
+      podUid: alert.podIdentity?.podUid ?? null,
+      serviceAccount: alert.podIdentity?.serviceAccount ?? null,
     };
     if (id === null) return Number(this.insertStmt.run(params).lastInsertRowid);
     const changed = this.updateStmt.run({ ...params, id }).changes;
@@ -195,6 +211,15 @@ export class AlertRepository {
     if (filter.status !== undefined) {
       where.push('status = @status');
       params.status = filter.status;
+    }
+    for (const [column, value] of [
+      ['namespace', filter.namespace],
+      ['pod', filter.pod],
+      ['service_account', filter.serviceAccount],
+    ] as const) {
+      if (value === undefined) continue;
+      where.push(`${column} = @${column}`);
+      params[column] = value;
     }
     const sql =
       `SELECT * FROM alerts${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}` +

@@ -32,6 +32,10 @@ export const QUERY_FIELDS = [
   'reqBytes',
   'respBytes',
   'answers',
+  'namespace',
+  'pod',
+  'podUid',
+  'serviceAccount',
 ] as const satisfies readonly (keyof QueryEvent)[];
 
 /** An alert as the detection stage holds it (times in epoch ms, row id once stored); AlertState fits. */
@@ -40,7 +44,7 @@ export type AlertRecordInput = AlertSnapshot & { readonly dbId: number | null };
 export function queryRecord(event: QueryEvent): Record<string, unknown> {
   const out: Record<string, unknown> = { event: 'query', schema: NDJSON_SCHEMA };
   for (const field of QUERY_FIELDS)
-    out[field] = field === 'ts' ? new Date(event.ts).toISOString() : event[field];
+    out[field] = field === 'ts' ? new Date(event.ts).toISOString() : (event[field] ?? null);
   return out;
 }
 

@@ -10,6 +10,9 @@ export interface QueryFilter {
   /** Any of these decisions. */
   readonly decisions?: readonly string[] | undefined;
   readonly group?: string | undefined;
+  readonly namespace?: string | undefined;
+  readonly pod?: string | undefined;
+  readonly serviceAccount?: string | undefined;
   readonly sinceMs?: number | undefined;
   readonly untilMs?: number | undefined;
   readonly limit?: number | undefined;
@@ -77,6 +80,9 @@ function decodeMatching(segment: SegmentRow, filter: QueryFilter): QueryEvent[] 
     if (filter.agent !== undefined && e.agentId !== filter.agent) continue;
     if (filter.decisions !== undefined && !filter.decisions.includes(e.decision)) continue;
     if (filter.group !== undefined && e.group !== filter.group) continue;
+    if (filter.namespace !== undefined && e.namespace !== filter.namespace) continue;
+    if (filter.pod !== undefined && e.pod !== filter.pod) continue;
+    if (filter.serviceAccount !== undefined && e.serviceAccount !== filter.serviceAccount) continue;
     if (filter.sinceMs !== undefined && e.ts < filter.sinceMs) continue;
     if (filter.untilMs !== undefined && e.ts > filter.untilMs) continue;
     if (!matches(e.qname)) continue;

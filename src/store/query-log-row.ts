@@ -24,6 +24,11 @@ export type LoggedRow = [
   reqBytes: number,
   respBytes: number,
   answers: number,
+  // added in migration 010; rows written before it end at `answers`
+  namespace?: string | null,
+  pod?: string | null,
+  podUid?: string | null,
+  serviceAccount?: string | null,
 ];
 
 export function queryLogRow(e: QueryEvent): LoggedRow {
@@ -48,6 +53,10 @@ export function queryLogRow(e: QueryEvent): LoggedRow {
     e.reqBytes,
     e.respBytes,
     e.answers,
+    e.namespace ?? null,
+    e.pod ?? null,
+    e.podUid ?? null,
+    e.serviceAccount ?? null,
   ];
 }
 
@@ -84,5 +93,9 @@ function eventFromRow(row: LoggedRow): QueryEvent {
     reqBytes: row[17],
     respBytes: row[18],
     answers: row[19],
+    namespace: row[20] ?? null,
+    pod: row[21] ?? null,
+    podUid: row[22] ?? null,
+    serviceAccount: row[23] ?? null,
   };
 }

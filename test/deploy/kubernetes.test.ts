@@ -320,8 +320,9 @@ describe('deploy/kubernetes manifests', () => {
     const namespaces = new Set(
       all.filter((m) => m.object.kind === 'Namespace').map((m) => m.object.metadata.name),
     );
+    const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
     for (const { source, object } of all) {
-      if (object.kind === 'Namespace') continue;
+      if (clusterScoped.has(object.kind)) continue;
       assert.ok(
         object.metadata.namespace && namespaces.has(object.metadata.namespace),
         `${source}: namespace`,
@@ -541,13 +542,17 @@ describe('deploy/kubernetes manifests', () => {
       }
     });
 
-    it('the dnsward NetworkPolicy selects these pods and allows egress only to DNS upstreams', () => {
+    it('the dnsward NetworkPolicy selects these pods and allows egress only to DNS upstreams and the API', () => {
       const policy = find(base, 'NetworkPolicy', 'dnsward') as NetworkPolicy;
       assert.ok(selects(policy.spec.podSelector.matchLabels, podLabels));
       assert.deepEqual(new Set(policy.spec.policyTypes), new Set(['Ingress', 'Egress']));
       const egressPorts = (policy.spec.egress ?? []).flatMap((rule) => rule.ports ?? []);
       assert.ok(egressPorts.length > 0);
-      for (const port of egressPorts) assert.equal(port.port, 53, 'egress only to port 53');
+      for (const port of egressPorts)
+        assert.ok(
+          [53, 443, 6443].includes(Number(port.port)),
+          'egress only to DNS (53) and the API (443/6443)',
+        );
       assert.ok(
         (policy.spec.egress ?? []).every((rule) => (rule.to ?? []).length > 0),
         'every egress rule names its peers',

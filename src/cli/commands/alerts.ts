@@ -62,6 +62,10 @@ const CSV_COLUMNS = [
   'mutedUntil',
   'samples',
   'features',
+  'namespace',
+  'pod',
+  'podUid',
+  'serviceAccount',
 ];
 
 export interface ListOptions {
@@ -72,6 +76,9 @@ export interface ListOptions {
   readonly agent?: string | undefined;
   readonly domain?: string | undefined;
   readonly status?: string | undefined;
+  readonly namespace?: string | undefined;
+  readonly pod?: string | undefined;
+  readonly serviceAccount?: string | undefined;
   readonly limit?: string | undefined;
   readonly json?: boolean | undefined;
   readonly csv?: boolean | undefined;
@@ -192,6 +199,9 @@ export function buildFilter(options: ListOptions, now: number): AlertFilter {
     ...(options.agent !== undefined && { agentId: options.agent }),
     ...(options.domain !== undefined && { domain: normaliseDomain(options.domain) }),
     ...(status !== undefined && { status }),
+    ...(options.namespace !== undefined && { namespace: options.namespace }),
+    ...(options.pod !== undefined && { pod: options.pod }),
+    ...(options.serviceAccount !== undefined && { serviceAccount: options.serviceAccount }),
     // a default limit: a random-name flood can leave a million low alerts, and a list of them helps nobody
     limit: options.limit === undefined ? DEFAULT_LIST_LIMIT : parseCount('--limit', options.limit),
   };
@@ -321,6 +331,9 @@ export function registerAlerts(program: Command): void {
     .option('--agent <id>', 'only this agent')
     .option('--domain <domain>', 'base domain, or a parent of it')
     .option('--status <status>', 'open | acked | muted')
+    .option('--namespace <ns>', 'only agents in this Kubernetes namespace')
+    .option('--pod <name>', 'only this pod (name as last seen on the alert)')
+    .option('--service-account <name>', 'only pods running as this service account')
     .option('--limit <n>', `at most this many, newest first (default ${DEFAULT_LIST_LIMIT})`)
     .option('--json', 'JSON array of alerts')
     .option('--csv', 'CSV')

@@ -30,6 +30,9 @@ export interface QueriesOptions {
   name?: string;
   decision?: string;
   group?: string;
+  namespace?: string;
+  pod?: string;
+  serviceAccount?: string;
   since?: string;
   until?: string;
   limit: string;
@@ -46,6 +49,9 @@ export function queries(options: QueriesOptions, io: CommandIo = processIo): voi
       name: options.name,
       decisions: options.decision === undefined ? undefined : [options.decision],
       group: options.group,
+      namespace: options.namespace,
+      pod: options.pod,
+      serviceAccount: options.serviceAccount,
       sinceMs: options.since === undefined ? undefined : parseTime('--since', options.since, io.now()),
       untilMs: options.until === undefined ? undefined : parseTime('--until', options.until, io.now()),
       limit: parseCount('--limit', options.limit, MAX_LIMIT),
@@ -67,6 +73,9 @@ export function registerQueries(program: Command): void {
     .option('--name <name>', 'exact name, or "*.example.org" for a name and everything below it')
     .option('--decision <decision>', 'allow | deny | would-deny | malformed | ...')
     .option('--group <group>', 'only this group')
+    .option('--namespace <ns>', 'only pods in this Kubernetes namespace')
+    .option('--pod <name>', 'only this pod')
+    .option('--service-account <name>', 'only pods running as this service account')
     .option('--since <when>', 'duration ago (30m, 2h, 7d) or ISO 8601 time')
     .option('--until <when>', 'duration ago or ISO 8601 time')
     .option('--limit <n>', `at most this many rows (1 to ${MAX_LIMIT})`, '1000')

@@ -4,6 +4,8 @@ import { qtypeCode } from '../../lib/dns-codes.js';
 import type { Tier } from '../../model/agent.js';
 import { parsePrefix } from '../../lib/cidr.js';
 import { duration } from './common.js';
+import { kubernetesSection } from './kubernetes.js';
+import { podSelectorSchema } from './pod-selector.js';
 
 export const TIER_CAPS = { 1: 0, 2: 5, 3: 50, 4: 200 } as const;
 
@@ -92,6 +94,11 @@ export const groupSchema = z
       .array(clientRule)
       .default([])
       .describe('CIDRs (or {cidr, agent}) whose queries belong to this group'),
+    pods: podSelectorSchema
+      .optional()
+      .describe(
+        'Kubernetes pods this group claims by labels (beats a CIDR match; needs identity.kubernetes)',
+      ),
     allowlists: z.array(z.string()).default([]).describe('allowlist YAML files, relative to the config file'),
     mode: z.enum(['enforce', 'audit']).default('enforce').describe('audit forwards what enforce would deny'),
     denyRcode: z.enum(['NXDOMAIN', 'REFUSED']).default('NXDOMAIN'),
@@ -133,6 +140,7 @@ export const identitySection = z
       .describe(
         'group for clients no rule matches; if not defined in groups it is tier 1, REFUSED, no allowlists',
       ),
+    kubernetes: kubernetesSection,
   })
   .strict()
   .default({});

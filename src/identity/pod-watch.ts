@@ -1,0 +1,209 @@
+// The pod watch: @kubernetes/client-node's ListWatch per namespace (list, watch from resourceVersion, bookmarks,
+// relist on 410) feeding the pod map; restarts with backoff after errors, resyncs the map from its cache.
+import {
+  CoreV1Api,
+  KubeConfig,
+  ListWatch,
+  Watch,
+  type KubernetesListObject,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import type { KubernetesConfig } from '../config/sections/kubernetes.js';
+import type { Logger } from '../log/logger.js';
+import { PodMap, type PodObject, type PodRecord } from './pod-map.js';
+
+type Pod = KubernetesObject & PodObject;
+
+const RETRY_BASE_MS = 500;
+const RETRY_MAX_MS = 30_000;
+/** Distinct unknown addresses logged before the set is cleared (the counter counts them all). */
+const UNKNOWN_LOG_LIMIT = 1024;
+
+export interface PodWatchOptions {
+  readonly retryBaseMs?: number;
+  readonly retryMaxMs?: number;
+}
+
+/** A watch on one scope: every namespace (null) or one. */
+interface Scope {
+  readonly namespace: string | null;
+  readonly informer: ListWatch<Pod>;
+  synced: boolean;
+  connects: number;
+  retryMs: number;
+  retry: NodeJS.Timeout | undefined;
+}
+
+export class PodWatch {
+  readonly map = new PodMap();
+  /** Watch (re)connections after the first, and restarts after errors. */
+  restarts = 0;
+  /** Queries from an address no known pod holds. */
+  unknown = 0;
+  private readonly scopes: Scope[];
+  private readonly unknownLogged = new Set<string>();
+  private stopped = false;
+  private resync: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: KubernetesConfig,
+    private readonly log: Logger,
+    private readonly options: PodWatchOptions = {},
+  ) {
+    const kc = loadKubeConfig(config);
+    const api = kc.makeApiClient(CoreV1Api);
+    const watch = new TrimmingWatch(kc);
+    const namespaces = config.namespaces.length > 0 ? config.namespaces : [null];
+    this.scopes = namespaces.map((namespace) => {
+      const path =
+        namespace === null ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
+      const list =
+        namespace === null
+          ? () => trimList(api.listPodForAllNamespaces())
+          : () => trimList(api.listNamespacedPod({ namespace }));
+      const informer = new ListWatch<Pod>(path, watch, list, false);
+      const scope: Scope = { namespace, informer, synced: false, connects: 0, retryMs: 0, retry: undefined };
+      watch.onWatching(path, () => this.watching(scope));
+      informer.on('add', (pod) => this.map.upsert(pod));
+      informer.on('update', (pod) => this.map.upsert(pod));
+      informer.on('delete', (pod) => this.map.remove(pod));
+      informer.on('connect', () => {
+        if (scope.connects++ > 0) this.restarts++;
+      });
+      informer.on('error', (error: unknown) => this.failed(scope, error));
+      return scope;
+    });
+  }
+
+  /** True once every scope has listed its pods (until then no address can be attributed to a pod). */
+  get synced(): boolean {
+    return this.scopes.every((s) => s.synced);
+  }
+
+  start(): void {
+    this.stopped = false;
+    for (const scope of this.scopes) void scope.informer.start();
+    const every = this.config.resyncInterval;
+    if (every > 0) this.resync = setInterval(() => this.resyncFromCache(), every).unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.resync);
+    for (const scope of this.scopes) clearTimeout(scope.retry);
+    await Promise.all(this.scopes.map((s) => s.informer.stop()));
+  }
+
+  lookup(address: string): PodRecord | undefined {
+    return this.map.lookup(address);
+  }
+
+  /** Counts (and logs, once per address while the set is small) a query no known pod sent. */
+  noteUnknown(address: string): void {
+    this.unknown++;
+    if (this.unknownLogged.has(address)) return;
+    if (this.unknownLogged.size >= UNKNOWN_LOG_LIMIT) this.unknownLogged.clear();
+    this.unknownLogged.add(address);
+    this.log.info({ clientIp: address, reason: 'unknown-pod' }, 'query from an address no known pod holds');
+  }
+
+  /** Rebuilds the address index from the informers' caches: repairs any drift between the two. */
+  resyncFromCache(): void {
+    this.map.replaceAll(this.scopes.flatMap((s) => s.informer.list()));
+  }
+
+  /** The informer listed (or resumed) and is about to watch: this scope is in sync. */
+  private watching(scope: Scope): void {
+    scope.retryMs = 0;
+    if (scope.synced) return;
+    scope.synced = true;
+    this.log.info({ namespace: scope.namespace ?? '*', pods: this.map.size }, 'pod watch synced');
+  }
+
+  /** The ListWatch stops on an error other than 410: start it again (resuming from its resourceVersion). */
+  private failed(scope: Scope, error: unknown): void {
+    if (this.stopped) return;
+    const base = this.options.retryBaseMs ?? RETRY_BASE_MS;
+    scope.retryMs = Math.min(
+      scope.retryMs > 0 ? scope.retryMs * 2 : base,
+      this.options.retryMaxMs ?? RETRY_MAX_MS,
+    );
+    this.log.warn(
+      {
+        namespace: scope.namespace ?? '*',
+        error: String(error),
+        retryMs: scope.retryMs,
+        pods: this.map.size,
+      },
+      'pod watch failed; keeping the last known pods and retrying',
+    );
+    clearTimeout(scope.retry);
+    scope.retry = setTimeout(() => {
+      if (this.stopped) return;
+      this.restarts++;
+      void scope.informer.start();
+    }, scope.retryMs);
+    scope.retry.unref();
+  }
+}
+
+/** In-cluster service-account config unless a kubeconfig file is named. */
+function loadKubeConfig(config: KubernetesConfig): KubeConfig {
+  const kc = new KubeConfig();
+  if (config.kubeconfig === undefined) kc.loadFromCluster();
+  else kc.loadFromFile(config.kubeconfig);
+  return kc;
+}
+
+/**
+ * The client's Watch, asking for bookmarks and keeping only the fields dnsward reads of each pod, so the
+ * informer's cache holds ~0.3 KiB a pod instead of the whole object; tells the owner when a watch starts.
+ */
+class TrimmingWatch extends Watch {
+  private readonly listeners = new Map<string, () => void>();
+
+  /** `listener` runs each time a watch on `path` starts: after its list was applied, or on a resume. */
+  onWatching(path: string, listener: () => void): void {
+    this.listeners.set(path, listener);
+  }
+
+  override watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    this.listeners.get(path)?.();
+    return super.watch(
+      path,
+      { ...queryParams, allowWatchBookmarks: true },
+      (phase, object, raw) => callback(phase, phase === 'ERROR' ? object : trimPod(object as Pod), raw),
+      done,
+    );
+  }
+}
+
+async function trimList(list: Promise<KubernetesListObject<Pod>>): Promise<KubernetesListObject<Pod>> {
+  const full = await list;
+  return { ...full, items: full.items.map(trimPod) };
+}
+
+function trimPod(pod: Pod): Pod {
+  const { metadata, spec, status } = pod;
+  const trimmed: PodObject = {
+    metadata: {
+      name: metadata?.name,
+      namespace: metadata?.namespace,
+      uid: metadata?.uid,
+      labels: metadata?.labels,
+      resourceVersion: metadata?.resourceVersion,
+    },
+    spec: { serviceAccountName: spec?.serviceAccountName, nodeName: spec?.nodeName },
+    status: {
+      phase: status?.phase,
+      podIP: status?.podIP,
+      podIPs: status?.podIPs?.map((entry) => ({ ip: entry.ip })),
+    },
+  };
+  return trimmed as Pod;
+}
