@@ -2,9 +2,9 @@
 import type { DetectionConfig } from '../config/sections/detection.js';
 import type { EventConsumer } from '../model/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
-import { AlertRepository, type AlertWrite, type StoredAlert } from '../store/alert-repository.js';
+import { AlertRepository } from '../store/alert-repository.js';
 import type { Db } from '../store/database.js';
-import type { AlertState } from '../model/alert.js';
+import { trackAlert, type AlertState } from '../model/alert.js';
 import { DetectionEngine } from './engine.js';
 
 /** The slice of a pino logger this stage uses. */
@@ -29,55 +29,6 @@ export interface DetectionConsumer extends EventConsumer {
   readonly failedBatches: () => number;
 }
 
-export function toAlertWrite(a: AlertState): AlertWrite {
-  return {
-    rule: a.rule,
-    severity: a.severity,
-    agentId: a.agentId,
-    group: a.group,
-    clientIp: a.clientIp,
-    baseDomain: a.baseDomain,
-    firstSeenMs: a.firstSeenMs,
-    lastSeenMs: a.lastSeenMs,
-    count: a.count,
-    score: a.score,
-    exposure: a.exposure,
-    bytesLeaked: a.bytesLeaked,
-    bytesAttempted: a.bytesAttempted,
-    samples: a.samples,
-    features: a.features,
-    status: a.status,
-    statusReason: a.statusReason,
-    mutedUntilMs: a.mutedUntilMs,
-  };
-}
-
-/** A stored alert back into the engine's working form (restart: dedupe continues on the same rows). */
-export function fromStored(a: StoredAlert, localId: number): AlertState {
-  return {
-    localId,
-    dbId: a.id,
-    rule: a.rule,
-    severity: a.severity,
-    agentId: a.agentId,
-    group: a.group,
-    clientIp: a.clientIp,
-    baseDomain: a.baseDomain,
-    firstSeenMs: Date.parse(a.firstSeen),
-    lastSeenMs: Date.parse(a.lastSeen),
-    count: a.count,
-    score: a.score,
-    exposure: a.exposure,
-    bytesLeaked: a.bytesLeaked,
-    bytesAttempted: a.bytesAttempted,
-    samples: [...a.samples],
-    features: { ...a.features },
-    status: a.status,
-    statusReason: a.statusReason,
-    mutedUntilMs: a.mutedUntil === null ? null : Date.parse(a.mutedUntil),
-  };
-}
-
 /**
  * The engine as an EventConsumer. On start it reloads alerts still inside the suppression window and the
  * active mutes; per batch it runs the engine and writes every created/updated alert in one transaction.
@@ -100,7 +51,7 @@ export function createDetectionConsumer(options: DetectionConsumerOptions): Dete
   };
 
   try {
-    engine.seed(repo.recent(now() - windowMs).map((a, i) => fromStored(a, -(i + 1))));
+    engine.seed(repo.recent(now() - windowMs).map((a, i) => trackAlert(a, -(i + 1))));
     loadMutes();
   } catch (error) {
     log?.warn({ err: error }, 'detection: could not reload alerts and mutes; starting fresh');
@@ -117,10 +68,7 @@ export function createDetectionConsumer(options: DetectionConsumerOptions): Dete
         const changes = engine.takeChanges();
         engine.forgetHistory();
         if (changes.length === 0) return;
-        const ids = repo.saveBatch(
-          changes.map((a) => ({ id: a.dbId, alert: toAlertWrite(a) })),
-          now(),
-        );
+        const ids = repo.saveBatch(changes, now());
         changes.forEach((a, i) => (a.dbId = ids[i] ?? a.dbId));
         options.onAlerts?.(changes);
       } catch (error) {

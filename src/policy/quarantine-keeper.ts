@@ -1,7 +1,7 @@
 // Quarantine keeper: turns alerts into quarantines (per group: onSeverity, scope, duration), persists them,
 // reports each as an alert of its own, and keeps the answer path's QuarantineBook in step with the database.
 import type { AlertState } from '../model/alert.js';
-import { severityRank } from '../model/alert.js';
+import { newAlert, severityRank } from '../model/alert.js';
 import type { AlertRepository } from '../store/alert-repository.js';
 import type { QuarantineRepository } from '../store/quarantine-repository.js';
 import type { Policy } from './compile.js';
@@ -48,31 +48,25 @@ export class QuarantineKeeper {
       });
       this.alerts.save(
         null,
-        {
-          rule: 'quarantine',
-          severity: alert.severity,
-          agentId: alert.agentId,
-          group: alert.group,
-          clientIp: alert.clientIp,
-          baseDomain: alert.baseDomain,
-          firstSeenMs: now,
-          lastSeenMs: now,
-          count: 1,
-          score: alert.score,
-          exposure: alert.exposure,
-          bytesLeaked: 0,
-          bytesAttempted: 0,
-          samples: [],
-          features: {
-            quarantineId: id,
-            scope: rule.scope,
-            until: new Date(until).toISOString(),
-            trigger: alert.rule,
+        newAlert(
+          {
+            rule: 'quarantine',
+            severity: alert.severity,
+            agentId: alert.agentId,
+            group: alert.group,
+            clientIp: alert.clientIp,
+            baseDomain: alert.baseDomain,
+            score: alert.score,
+            exposure: alert.exposure,
+            features: {
+              quarantineId: id,
+              scope: rule.scope,
+              until: new Date(until).toISOString(),
+              trigger: alert.rule,
+            },
           },
-          status: 'open',
-          statusReason: null,
-          mutedUntilMs: null,
-        },
+          now,
+        ),
         now,
       );
       this.log.warn(

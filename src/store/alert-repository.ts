@@ -1,22 +1,17 @@
 // Alert repository: upsert, list, get, ack, mute, export; the only alert SQL the server and the CLI use.
-import type { Alert, AlertSnapshot, AlertStatus, Exposure, Severity } from '../model/alert.js';
-import { SEVERITIES, severityRank } from '../model/alert.js';
+import type {
+  AlertRecord,
+  AlertStatus,
+  Exposure,
+  Severity,
+  StoredAlert,
+  StoredAlertRecord,
+} from '../model/alert.js';
+import { SEVERITIES, severityRank, storedAlertJson } from '../model/alert.js';
 import type { Db } from './database.js';
 import { findQueries } from './query-log-reader.js';
 
-/** An alert as stored, in the DESIGN.md JSON shape plus the status details. */
-export interface StoredAlert extends Alert {
-  statusReason: string | null;
-  /** ISO 8601, or null. */
-  mutedUntil: string | null;
-  ackedAt: string | null;
-}
-
-/** What the detection side writes; times in epoch ms. */
-export interface AlertWrite extends AlertSnapshot {
-  readonly statusReason: string | null;
-  readonly mutedUntilMs: number | null;
-}
+export type { StoredAlert } from '../model/alert.js';
 
 export interface AlertFilter {
   /** Alerts active at or after this time (last_seen >= sinceMs). */
@@ -75,7 +70,8 @@ interface AlertRow {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function toAlert(row: AlertRow): StoredAlert {
+/** The one row -> record mapping (the record -> row one is `params`). */
+function toRecord(row: AlertRow): StoredAlertRecord {
   return {
     id: row.id,
     rule: row.rule,
@@ -84,8 +80,8 @@ function toAlert(row: AlertRow): StoredAlert {
     group: row.grp,
     clientIp: row.client_ip,
     baseDomain: row.base_domain,
-    firstSeen: iso(row.first_seen),
-    lastSeen: iso(row.last_seen),
+    firstSeenMs: row.first_seen,
+    lastSeenMs: row.last_seen,
     count: row.count,
     score: row.score,
     exposure: row.exposure,
@@ -95,8 +91,36 @@ function toAlert(row: AlertRow): StoredAlert {
     features: JSON.parse(row.features) as Record<string, number | string | boolean>,
     status: row.status,
     statusReason: row.status_reason,
-    mutedUntil: row.muted_until === null ? null : iso(row.muted_until),
-    ackedAt: row.acked_at === null ? null : iso(row.acked_at),
+    mutedUntilMs: row.muted_until,
+    ackedAtMs: row.acked_at,
+  };
+}
+
+const toAlert = (row: AlertRow): StoredAlert => storedAlertJson(toRecord(row));
+
+/** The record's columns as statement parameters. */
+function params(alert: Readonly<AlertRecord>, nowMs: number): Record<string, string | number | null> {
+  return {
+    rule: alert.rule,
+    severity: alert.severity,
+    severityRank: severityRank(alert.severity),
+    agentId: alert.agentId,
+    group: alert.group,
+    clientIp: alert.clientIp,
+    baseDomain: alert.baseDomain,
+    firstSeen: alert.firstSeenMs,
+    lastSeen: alert.lastSeenMs,
+    count: alert.count,
+    score: alert.score,
+    exposure: alert.exposure,
+    bytesLeaked: Math.round(alert.bytesLeaked),
+    bytesAttempted: Math.round(alert.bytesAttempted),
+    samples: JSON.stringify(alert.samples),
+    features: JSON.stringify(alert.features),
+    status: alert.status,
+    statusReason: alert.statusReason,
+    mutedUntil: alert.mutedUntilMs,
+    updatedAt: nowMs,
   };
 }
 
@@ -127,41 +151,20 @@ export class AlertRepository {
     this.getStmt = db.prepare('SELECT * FROM alerts WHERE id = ?');
   }
 
-  /** Inserts (id null) or updates each alert, all in one transaction; returns the row ids in order. */
+  /** Inserts (dbId null) or updates each alert, all in one transaction; returns the row ids in order. */
   saveBatch(
-    alerts: readonly { readonly id: number | null; readonly alert: AlertWrite }[],
+    alerts: readonly (Readonly<AlertRecord> & { readonly dbId: number | null })[],
     nowMs: number,
   ): number[] {
-    return this.db.transaction(() => alerts.map(({ id, alert }) => this.save(id, alert, nowMs)))();
+    return this.db.transaction(() => alerts.map((alert) => this.save(alert.dbId, alert, nowMs)))();
   }
 
-  save(id: number | null, alert: AlertWrite, nowMs: number): number {
-    const params = {
-      rule: alert.rule,
-      severity: alert.severity,
-      severityRank: severityRank(alert.severity),
-      agentId: alert.agentId,
-      group: alert.group,
-      clientIp: alert.clientIp,
-      baseDomain: alert.baseDomain,
-      firstSeen: alert.firstSeenMs,
-      lastSeen: alert.lastSeenMs,
-      count: alert.count,
-      score: alert.score,
-      exposure: alert.exposure,
-      bytesLeaked: Math.round(alert.bytesLeaked),
-      bytesAttempted: Math.round(alert.bytesAttempted),
-      samples: JSON.stringify(alert.samples),
-      features: JSON.stringify(alert.features),
-      status: alert.status,
-      statusReason: alert.statusReason,
-      mutedUntil: alert.mutedUntilMs,
-      updatedAt: nowMs,
-    };
-    if (id === null) return Number(this.insertStmt.run(params).lastInsertRowid);
-    const changed = this.updateStmt.run({ ...params, id }).changes;
+  save(id: number | null, alert: Readonly<AlertRecord>, nowMs: number): number {
+    const values = params(alert, nowMs);
+    if (id === null) return Number(this.insertStmt.run(values).lastInsertRowid);
+    const changed = this.updateStmt.run({ ...values, id }).changes;
     // the row was deleted behind our back (retention, manual cleanup): store it again
-    return changed > 0 ? id : Number(this.insertStmt.run(params).lastInsertRowid);
+    return changed > 0 ? id : Number(this.insertStmt.run(values).lastInsertRowid);
   }
 
   get(id: number): StoredAlert | undefined {
@@ -209,10 +212,10 @@ export class AlertRepository {
   }
 
   /** Alerts seen at or after `sinceMs`: the server seeds its dedupe with them after a restart. */
-  recent(sinceMs: number): StoredAlert[] {
+  recent(sinceMs: number): StoredAlertRecord[] {
     return (
       this.db.prepare('SELECT * FROM alerts WHERE last_seen >= ? ORDER BY id').all(sinceMs) as AlertRow[]
-    ).map(toAlert);
+    ).map(toRecord);
   }
 
   /** Returns false when no such alert. */

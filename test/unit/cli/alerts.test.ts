@@ -16,7 +16,8 @@ import {
 } from '../../../src/cli/commands/alerts.js';
 import { parseTime } from '../../../src/cli/options.js';
 import { DnswardError } from '../../../src/errors.js';
-import { AlertRepository, type AlertWrite } from '../../../src/store/alert-repository.js';
+import type { AlertRecord } from '../../../src/model/alert.js';
+import { AlertRepository } from '../../../src/store/alert-repository.js';
 import { openDatabase } from '../../../src/store/database.js';
 import { QueryLogWriter } from '../../../src/store/query-log-writer.js';
 import { event } from '../detect/scenario.js';
@@ -24,7 +25,7 @@ import { event } from '../detect/scenario.js';
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 const MAIN = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
 
-function write(overrides: Partial<AlertWrite>): AlertWrite {
+function write(overrides: Partial<AlertRecord>): AlertRecord {
   return {
     rule: 'unique-subdomains',
     severity: 'high',
