@@ -68,7 +68,7 @@ export function createDetectionConsumer(options: DetectionConsumerOptions): Dete
         const changes = engine.takeChanges();
         engine.forgetHistory();
         if (changes.length === 0) return;
-        const ids = repo.saveBatch(changes, now());
+        const ids = repo.saveBatch(changes, now(), windowMs);
         changes.forEach((a, i) => (a.dbId = ids[i] ?? a.dbId));
         options.onAlerts?.(changes);
       } catch (error) {

@@ -8,6 +8,7 @@ import type {
   StoredAlertRecord,
 } from '../model/alert.js';
 import { SEVERITIES, severityRank, storedAlertJson } from '../model/alert.js';
+import { AlertMerger } from './alert-merge.js';
 import type { Db } from './database.js';
 import { findQueries } from './query-log-reader.js';
 
@@ -128,6 +129,8 @@ export class AlertRepository {
   private readonly insertStmt;
   private readonly updateStmt;
   private readonly getStmt;
+  private readonly findStmt;
+  private readonly merger = new AlertMerger();
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(`
@@ -137,34 +140,53 @@ export class AlertRepository {
       VALUES (@rule, @severity, @severityRank, @agentId, @group, @clientIp, @baseDomain, @firstSeen, @lastSeen,
         @count, @score, @exposure, @bytesLeaked, @bytesAttempted, @samples, @features, @status, @statusReason,
         @mutedUntil, @updatedAt)`);
-    // status belongs to the analyst once the row exists; an escalation past an ack reopens it
     this.updateStmt = db.prepare(`
-      UPDATE alerts SET
-        status = CASE WHEN status = 'acked' AND @severityRank > severity_rank THEN 'open' ELSE status END,
-        status_reason = CASE WHEN status = 'acked' AND @severityRank > severity_rank
-          THEN 'reopened: escalated to ' || @severity || ' after ack' ELSE status_reason END,
-        severity = @severity, severity_rank = @severityRank, grp = @group, client_ip = @clientIp,
-        last_seen = @lastSeen, count = @count, score = @score, exposure = @exposure,
+      UPDATE alerts SET severity = @severity, severity_rank = @severityRank, grp = @group, client_ip = @clientIp,
+        first_seen = @firstSeen, last_seen = @lastSeen, count = @count, score = @score, exposure = @exposure,
         bytes_leaked = @bytesLeaked, bytes_attempted = @bytesAttempted, samples = @samples,
-        features = @features, updated_at = @updatedAt
+        features = @features, status = @status, status_reason = @statusReason, muted_until = @mutedUntil,
+        updated_at = @updatedAt
       WHERE id = @id`);
     this.getStmt = db.prepare('SELECT * FROM alerts WHERE id = ?');
+    this.findStmt = db.prepare(
+      `SELECT * FROM alerts WHERE agent_id = ? AND base_domain = ? AND rule = ? AND last_seen >= ?
+       ORDER BY last_seen DESC LIMIT 1`,
+    );
   }
 
-  /** Inserts (dbId null) or updates each alert, all in one transaction; returns the row ids in order. */
+  /**
+   * Upserts each alert (alert-merge.ts), all in one write transaction; returns the row ids in order. A new alert
+   * joins a stored one of the same key seen within `mergeWithinMs` of its first sighting.
+   */
   saveBatch(
     alerts: readonly (Readonly<AlertRecord> & { readonly dbId: number | null })[],
     nowMs: number,
+    mergeWithinMs = 0,
   ): number[] {
-    return this.db.transaction(() => alerts.map((alert) => this.save(alert.dbId, alert, nowMs)))();
+    return this.db
+      .transaction(() => alerts.map((alert) => this.save(alert.dbId, alert, nowMs, mergeWithinMs)))
+      .immediate();
   }
 
-  save(id: number | null, alert: Readonly<AlertRecord>, nowMs: number): number {
-    const values = params(alert, nowMs);
-    if (id === null) return Number(this.insertStmt.run(values).lastInsertRowid);
-    const changed = this.updateStmt.run({ ...values, id }).changes;
-    // the row was deleted behind our back (retention, manual cleanup): store it again
-    return changed > 0 ? id : Number(this.insertStmt.run(values).lastInsertRowid);
+  /** Adds this writer's growth of `alert` to row `id` (or to a mergeable row when id is null), else inserts. */
+  save(id: number | null, alert: Readonly<AlertRecord>, nowMs: number, mergeWithinMs = 0): number {
+    const row = (
+      id === null
+        ? mergeWithinMs > 0
+          ? this.findStmt.get(alert.agentId, alert.baseDomain, alert.rule, alert.firstSeenMs - mergeWithinMs)
+          : undefined
+        : this.getStmt.get(id)
+    ) as AlertRow | undefined;
+    let rowId: number;
+    if (row === undefined) {
+      // new, or deleted behind our back (retention, manual cleanup): store it again
+      rowId = Number(this.insertStmt.run(params(alert, nowMs)).lastInsertRowid);
+    } else {
+      rowId = row.id;
+      this.updateStmt.run({ ...params(this.merger.merge(toRecord(row), alert), nowMs), id: rowId });
+    }
+    this.merger.remember(rowId, alert);
+    return rowId;
   }
 
   get(id: number): StoredAlert | undefined {
@@ -213,9 +235,11 @@ export class AlertRepository {
 
   /** Alerts seen at or after `sinceMs`: the server seeds its dedupe with them after a restart. */
   recent(sinceMs: number): StoredAlertRecord[] {
-    return (
+    const alerts = (
       this.db.prepare('SELECT * FROM alerts WHERE last_seen >= ? ORDER BY id').all(sinceMs) as AlertRow[]
     ).map(toRecord);
+    this.merger.adopt(alerts);
+    return alerts;
   }
 
   /** Returns false when no such alert. */

@@ -38,16 +38,17 @@ export class AllowlistHitRecorder implements EventConsumer {
     db: Db,
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {
-    const upsert = db.prepare(
-      `INSERT INTO allowlist_hits (grp, domain, hits, first_hit, last_hit) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (grp, domain) DO UPDATE SET
-         hits = hits + excluded.hits,
-         first_hit = min(first_hit, excluded.first_hit),
-         last_hit = max(last_hit, excluded.last_hit)`,
-    );
-    this.write = db.transaction((rows: readonly Pending[]) => {
-      for (const row of rows) upsert.run(row.group, domainOf(row.ruleId), row.hits, row.first, row.last);
-    });
+    const write = hitWriter(db);
+    this.write = (rows) =>
+      write(
+        rows.map((r) => ({
+          group: r.group,
+          domain: domainOf(r.ruleId),
+          hits: r.hits,
+          firstHit: r.first,
+          lastHit: r.last,
+        })),
+      );
   }
 
   consume(batch: readonly QueryEvent[]): void {
@@ -92,6 +93,20 @@ export class AllowlistHitRecorder implements EventConsumer {
       this.onError(error);
     }
   }
+}
+
+/** Adds hits per (group, entry domain), in one transaction. */
+export function hitWriter(db: Db): (rows: readonly EntryHits[]) => void {
+  const upsert = db.prepare(
+    `INSERT INTO allowlist_hits (grp, domain, hits, first_hit, last_hit) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (grp, domain) DO UPDATE SET
+       hits = hits + excluded.hits,
+       first_hit = min(first_hit, excluded.first_hit),
+       last_hit = max(last_hit, excluded.last_hit)`,
+  );
+  return db.transaction((rows: readonly EntryHits[]) => {
+    for (const r of rows) upsert.run(r.group, r.domain, r.hits, r.firstHit, r.lastHit);
+  });
 }
 
 /** Every hit row, keyed "group\u0000domain". */
