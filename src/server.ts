@@ -16,21 +16,21 @@ import { Stages, type StageSink } from './events/stages.js';
 import type { AlertState } from './model/alert.js';
 import type { Logger } from './log/logger.js';
 import { createHealthHandler, startMetricsServer, type MetricsServer } from './metrics/http-server.js';
-import { databaseWritableProbe, Readiness } from './metrics/readiness.js';
+import { databaseWritableProbe, polledProbe, Readiness } from './metrics/readiness.js';
 import { ServerMetrics } from './metrics/registry.js';
 import { compilePolicy, type Policy } from './policy/compile.js';
 import { Guard } from './policy/guard.js';
 import { QuarantineBook } from './policy/quarantine-book.js';
 import { QuarantineKeeper } from './policy/quarantine-keeper.js';
-import { AlertRepository } from './store/alert-repository.js';
-import { QuarantineRepository } from './store/quarantine-repository.js';
 import { emptyFiles, policyFiles, ReloadWatcher, sectionsNeedingRestart } from './policy/reload-watcher.js';
-import { openDatabase, type Db } from './store/database.js';
+import { isPostgresUrl, openConfiguredStore, storeUrl } from './store/open-store.js';
+import type { Store } from './store/store.js';
 
 /** TTL of synthesized NXDOMAIN answers (SOA MINIMUM): clients cache a denial this long. */
 const DENY_NEGATIVE_TTL = 60;
 const PRUNE_INTERVAL_MS = 3_600_000;
-const QUARANTINE_SYNC_MS = 2000;
+/** Quarantines raised by other replicas or released by the CLI hold here within this (plus one query). */
+const QUARANTINE_SYNC_MS = 1000;
 
 export interface ReloadResult {
   readonly ok: boolean;
@@ -54,7 +54,7 @@ export interface RunningServer {
   readonly policy: PolicyHolder;
   readonly cache: AnswerCache;
   readonly router: UpstreamRouter;
-  readonly db: Db;
+  readonly store: Store;
   /** Null when `metrics.listen` is null. */
   readonly metrics: ServerMetrics | undefined;
   readonly metricsPort: number | null;
@@ -74,7 +74,9 @@ export interface StartOptions {
 
 interface Operate {
   readonly readiness: Readiness;
-  readonly dbProbe: ReturnType<typeof databaseWritableProbe>;
+  readonly dbProbe: { readonly check: () => boolean; readonly close: () => void };
+  /** Set once the store is open; the PostgreSQL probe polls it. */
+  readonly storeRef: { current: Store | undefined };
   readonly metrics: ServerMetrics | undefined;
   readonly metricsHttp: MetricsServer | undefined;
 }
@@ -82,8 +84,17 @@ interface Operate {
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const loaded = loadConfig(options.configFile, options.overrides);
   // metrics and probes first: /readyz answers 503 until policy, database and listeners are up
-  const dbProbe = databaseWritableProbe(loaded.config.store.path);
-  const readiness = new Readiness(dbProbe.check);
+  const storeConfig = loaded.config.store;
+  const storeRef: { current: Store | undefined } = { current: undefined };
+  // the composition root picks the probe: a file for SQLite, a round trip through the store for PostgreSQL
+  const dbProbe = isPostgresUrl(storeUrl(storeConfig))
+    ? polledProbe(async () => {
+        if (storeRef.current === undefined) return false;
+        await storeRef.current.check();
+        return true;
+      })
+    : databaseWritableProbe(storeConfig.path);
+  const readiness = new Readiness(storeConfig.requiredForReady ? dbProbe.check : () => true);
   const listen = loaded.config.metrics.listen;
   const metrics = listen === null ? undefined : new ServerMetrics();
   const metricsHttp =
@@ -94,7 +105,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           createHealthHandler({ metrics: () => metrics.exposition(), readiness: () => readiness.report() }),
         );
   try {
-    return await startResolver(options, loaded, { readiness, dbProbe, metrics, metricsHttp });
+    return await startResolver(options, loaded, { readiness, dbProbe, storeRef, metrics, metricsHttp });
   } catch (error) {
     await metricsHttp?.close();
     dbProbe.close();
@@ -108,7 +119,7 @@ async function startResolver(
   operate: Operate,
 ): Promise<RunningServer> {
   const { log } = options;
-  const { readiness, dbProbe, metrics, metricsHttp } = operate;
+  const { readiness, dbProbe, storeRef, metrics, metricsHttp } = operate;
   const { config } = loaded;
   const holder = new PolicyHolder(compilePolicy(loaded));
   readiness.policyLoaded = true;
@@ -117,27 +128,24 @@ async function startResolver(
   if (loaded.defaultUpstreams.length === 0)
     log.warn('no upstreams configured and none in /etc/resolv.conf: allowed names get SERVFAIL');
 
-  const db = openDatabase(config.store.path);
+  const store = await openConfiguredStore(config.store);
+  storeRef.current = store;
   const book = new QuarantineBook();
-  const quarantines = new QuarantineKeeper(
-    new QuarantineRepository(db),
-    new AlertRepository(db),
-    book,
-    () => holder.current,
-    log,
-  );
-  quarantines.sync();
+  const quarantines = new QuarantineKeeper(store.quarantines, store.alerts, book, () => holder.current, log);
+  await quarantines.sync();
   // query log, NDJSON, detection and allowlist hits: on a thread of their own when there is a core for it.
   // Every alert a detection batch stored is counted and checked for quarantine here, on the answer thread.
+  let raising: Promise<void> = Promise.resolve();
   const onAlerts = (alerts: readonly AlertState[]): void => {
     metrics?.alertsChanged(alerts);
-    quarantines.onAlerts(alerts);
+    // one batch after the other: a quarantine just raised is in the book before the next batch is checked
+    raising = raising.then(() => quarantines.onAlerts(alerts));
   };
   const settings = { store: config.store, detection: config.detection };
   const hooks = { onAlerts, onLost: (lost: number) => queue.countDrops(lost) };
   const stages: StageSink = wantsStageThread(config.store.thread)
     ? await StageThread.start(settings, log, hooks)
-    : new Stages(db, settings, log, hooks);
+    : await Stages.create(store, settings, log, hooks);
   const consumers: EventConsumer[] = [stages];
   if (metrics) consumers.push(metrics.queries);
   const queue = new EventQueue(consumers, {
@@ -182,7 +190,7 @@ async function startResolver(
   });
   const prune = setInterval(() => stages.prune(), PRUNE_INTERVAL_MS).unref();
   // quarantines released by the CLI (or expired) take effect within this interval
-  const quarantineSync = setInterval(() => quarantines.sync(), QUARANTINE_SYNC_MS).unref();
+  const quarantineSync = setInterval(() => void quarantines.sync(), QUARANTINE_SYNC_MS).unref();
   metrics?.attach({
     cache,
     queue,
@@ -267,7 +275,7 @@ async function startResolver(
     policy: holder,
     cache,
     router,
-    db,
+    store,
     metrics,
     metricsPort: metricsHttp?.port ?? null,
     readiness,
@@ -280,7 +288,8 @@ async function startResolver(
       watcher?.close();
       await Promise.all([...udp, ...tcp].map((l) => l.close()));
       await queue.close();
-      db.close();
+      await raising;
+      await store.close();
       dbProbe.close();
       await metricsHttp?.close();
     },

@@ -8,6 +8,7 @@ import { registerQueries } from './commands/queries.js';
 import { registerReload } from './commands/reload.js';
 import { registerReplay } from './commands/replay.js';
 import { registerServe } from './commands/serve.js';
+import { registerStore } from './commands/store.js';
 
 export function buildProgram(): Command {
   const program = new Command('dnsward')
@@ -23,5 +24,6 @@ export function buildProgram(): Command {
   registerAlerts(program);
   registerReplay(program);
   registerQuarantine(program);
+  registerStore(program);
   return program;
 }

@@ -1,9 +1,7 @@
-// The detection stage behind the event queue: engine per batch, one SQLite transaction per batch of alert changes.
+// The detection stage behind the event queue: engine per batch, one store transaction per batch of alert changes.
 import type { DetectionConfig } from '../config/sections/detection.js';
-import type { EventConsumer } from '../model/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
-import { AlertRepository } from '../store/alert-repository.js';
-import type { Db } from '../store/database.js';
+import type { AlertStore } from '../store/store.js';
 import { trackAlert, type AlertState } from '../model/alert.js';
 import { DetectionEngine } from './engine.js';
 
@@ -14,7 +12,7 @@ export interface DetectionLog {
 }
 
 export interface DetectionConsumerOptions {
-  readonly db: Db;
+  readonly alerts: AlertStore;
   readonly config: DetectionConfig;
   readonly log?: DetectionLog;
   /** Wall clock for mute refresh and updated_at only; detection itself runs on event time. */
@@ -23,36 +21,39 @@ export interface DetectionConsumerOptions {
   readonly onAlerts?: (alerts: readonly AlertState[]) => void;
 }
 
-export interface DetectionConsumer extends EventConsumer {
+/** The engine behind the event queue; unlike an EventConsumer it says when a batch's alerts are committed. */
+export interface DetectionConsumer {
   readonly engine: DetectionEngine;
+  /** Runs the engine on a batch and stores its alert changes; resolves once they are committed. */
+  consume(batch: readonly QueryEvent[]): Promise<void>;
   /** Batches whose alerts could not be written (SQLite busy/full); counted, never thrown to the queue. */
   readonly failedBatches: () => number;
+  close(): void;
 }
 
 /**
  * The engine as an EventConsumer. On start it reloads alerts still inside the suppression window and the
  * active mutes; per batch it runs the engine and writes every created/updated alert in one transaction.
  */
-export function createDetectionConsumer(options: DetectionConsumerOptions): DetectionConsumer {
-  const { db, config, log } = options;
+export async function createDetectionConsumer(options: DetectionConsumerOptions): Promise<DetectionConsumer> {
+  const { alerts, config, log } = options;
   const now = options.now ?? Date.now;
-  const repo = new AlertRepository(db);
   const engine = new DetectionEngine(config);
   const windowMs = config.alerts.suppressionWindowSeconds * 1000;
   const refreshMs = config.alerts.mutesRefreshSeconds * 1000;
   let lastMuteLoad = Number.NEGATIVE_INFINITY;
   let failed = 0;
 
-  const loadMutes = (): void => {
+  const loadMutes = async (): Promise<void> => {
     const t = now();
     if (t - lastMuteLoad < refreshMs) return;
     lastMuteLoad = t;
-    engine.setMutes(repo.activeMutes(t));
+    engine.setMutes(await alerts.activeMutes(t));
   };
 
   try {
-    engine.seed(repo.recent(now() - windowMs).map((a, i) => trackAlert(a, -(i + 1))));
-    loadMutes();
+    engine.seed((await alerts.recent(now() - windowMs)).map((a, i) => trackAlert(a, -(i + 1))));
+    await loadMutes();
   } catch (error) {
     log?.warn({ err: error }, 'detection: could not reload alerts and mutes; starting fresh');
   }
@@ -60,16 +61,17 @@ export function createDetectionConsumer(options: DetectionConsumerOptions): Dete
   return {
     engine,
     failedBatches: () => failed,
-    consume(batch: readonly QueryEvent[]): void {
+    async consume(batch: readonly QueryEvent[]): Promise<void> {
       if (!config.enabled || batch.length === 0) return;
       try {
-        loadMutes();
+        await loadMutes().catch((error: unknown) =>
+          log?.warn({ err: error }, 'detection: mutes not refreshed'),
+        );
         engine.processBatch(batch);
         const changes = engine.takeChanges();
         engine.forgetHistory();
         if (changes.length === 0) return;
-        const ids = repo.saveBatch(changes, now(), windowMs);
-        changes.forEach((a, i) => (a.dbId = ids[i] ?? a.dbId));
+        await alerts.saveBatch(changes, now(), windowMs);
         options.onAlerts?.(changes);
       } catch (error) {
         // consumers must not throw into the queue: count it, log it, keep detecting

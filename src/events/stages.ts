@@ -2,15 +2,14 @@
 // answer thread or on the stage thread. Metrics stay on the answer thread: their registry lives there.
 import type { DetectionConfig } from '../config/sections/detection.js';
 import type { StoreConfig } from '../config/sections/store.js';
-import { createDetectionConsumer } from '../detect/consumer.js';
+import { createDetectionConsumer, type DetectionConsumer } from '../detect/consumer.js';
 import type { AlertState } from '../model/alert.js';
 import type { Logger } from '../log/logger.js';
 import type { QueryEvent } from '../model/query-event.js';
 import { AllowlistHitRecorder } from '../store/allowlist-hits.js';
-import type { Db } from '../store/database.js';
 import { NdjsonSink } from '../store/ndjson-sink.js';
 import { encodeRows } from '../store/query-log-row.js';
-import { QueryLogWriter } from '../store/query-log-writer.js';
+import type { Store } from '../store/store.js';
 import type { EventConsumer } from '../model/event-consumer.js';
 
 export interface StageSettings {
@@ -42,38 +41,59 @@ export interface StageHooks {
   readonly onLost: (count: number) => void;
 }
 
-/** The stages after the query log: each finishes its work inside consume(), so closing is synchronous. */
+/** The stages after the query log and detection: each finishes its work inside consume(), so closing is synchronous. */
 interface InlineStage {
   consume(batch: readonly QueryEvent[]): void;
   close?(): void;
 }
 
+/**
+ * The stages on one Store. Batches run one after another (a batch's alerts are stored before the next batch is
+ * detected); `backlog` counts the events of batches not yet finished, so a slow or absent database fills the event
+ * queue, which then drops and counts, and never the answer path.
+ */
 export class Stages implements StageSink {
-  readonly backlog = 0;
-  private readonly writer: QueryLogWriter | undefined;
+  private pending = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly stats: { lagMs: number; written: number } | undefined;
   private readonly ndjson: NdjsonSink | undefined;
   private readonly hits: AllowlistHitRecorder | undefined;
   private readonly others: readonly InlineStage[];
 
-  constructor(
-    db: Db,
+  private constructor(
+    private readonly store: Store,
     settings: StageSettings,
     private readonly log: Logger,
     private readonly hooks: StageHooks,
+    private readonly detector: DetectionConsumer | undefined,
+    ndjson: NdjsonSink | undefined,
   ) {
-    const { store, detection } = settings;
-    this.writer = store.queryLog ? new QueryLogWriter(db, store.retentionDays * 86_400_000) : undefined;
-    const ndjson =
-      store.ndjson === null
-        ? undefined
-        : new NdjsonSink(store.ndjson, (error) => log.error({ err: error }, 'NDJSON stream: write failed'));
+    this.stats = settings.store.queryLog ? { lagMs: 0, written: 0 } : undefined;
     this.ndjson = ndjson;
-    this.hits = store.allowlistHits
-      ? new AllowlistHitRecorder(db, (error) => log.warn({ err: error }, 'allowlist hit counts not stored'))
+    this.hits = settings.store.allowlistHits
+      ? new AllowlistHitRecorder(
+          (rows) => store.allowlistHits.add(rows),
+          (error) => log.warn({ err: error }, 'allowlist hit counts not stored'),
+        )
       : undefined;
+    this.others = [ndjson, this.hits].filter((c) => c !== undefined);
+  }
+
+  /** Resolves once detection has reloaded the alerts and mutes it continues from. */
+  static async create(
+    store: Store,
+    settings: StageSettings,
+    log: Logger,
+    hooks: StageHooks,
+  ): Promise<Stages> {
+    const { store: config, detection } = settings;
+    const ndjson =
+      config.ndjson === null
+        ? undefined
+        : new NdjsonSink(config.ndjson, (error) => log.error({ err: error }, 'NDJSON stream: write failed'));
     const detector = detection.enabled
-      ? createDetectionConsumer({
-          db,
+      ? await createDetectionConsumer({
+          alerts: store.alerts,
           config: detection,
           log,
           onAlerts: (alerts) => {
@@ -82,11 +102,15 @@ export class Stages implements StageSink {
           },
         })
       : undefined;
-    this.others = [ndjson, detector, this.hits].filter((c) => c !== undefined);
+    return new Stages(store, settings, log, hooks, detector, ndjson);
+  }
+
+  get backlog(): number {
+    return this.pending;
   }
 
   get queryLog(): StageStats['queryLog'] {
-    return this.writer;
+    return this.stats;
   }
 
   get allowlistHits(): StageStats['allowlistHits'] {
@@ -94,38 +118,56 @@ export class Stages implements StageSink {
   }
 
   consume(batch: readonly QueryEvent[]): void {
-    if (batch.length > 0) this.consumeEncoded(batch, this.writer ? encodeRows(batch) : '');
+    if (batch.length > 0) void this.consumeEncoded(batch, this.stats ? encodeRows(batch) : '');
   }
 
-  /** A batch whose rows the answer thread already encoded (the hand-off to the stage thread is that text). */
-  consumeEncoded(batch: readonly QueryEvent[], rowsJson: string): void {
-    try {
-      this.writer?.writeSegment(batch, rowsJson);
-    } catch (error) {
-      // a full disk or a database locked too long must not take the resolver down: the rows are lost, and counted
-      this.log.error({ err: error, lost: batch.length }, 'query log: batch not written');
-      this.hooks.onLost(batch.length);
-    }
-    for (const consumer of this.others) consumer.consume(batch);
+  /** A batch whose rows the answer thread already encoded; resolves when every stage has finished with it. */
+  consumeEncoded(batch: readonly QueryEvent[], rowsJson: string): Promise<void> {
+    this.pending += batch.length;
+    const run = this.chain.then(() => this.run(batch, rowsJson));
+    this.chain = run.finally(() => (this.pending -= batch.length));
+    return this.chain;
+  }
+
+  /** Resolves once every batch handed over so far is finished. */
+  idle(): Promise<void> {
+    return this.chain;
   }
 
   recordDrops(dropped: number): void {
-    try {
-      this.writer?.recordDrops(dropped);
-    } catch (error) {
-      this.log.error({ err: error, dropped }, 'query log: drop count not written');
-    }
+    this.store.queryLog
+      .recordDrops(dropped, Date.now())
+      .catch((error: unknown) =>
+        this.log.error({ err: error, dropped }, 'query log: drop count not written'),
+      );
   }
 
   prune(): void {
-    try {
-      this.writer?.prune();
-    } catch (error) {
-      this.log.error({ err: error }, 'query log: retention prune failed');
-    }
+    this.store.queryLog
+      .prune(Date.now())
+      .catch((error: unknown) => this.log.error({ err: error }, 'query log: retention prune failed'));
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.chain;
     for (const consumer of this.others) consumer.close?.();
+    this.detector?.close();
+  }
+
+  private async run(batch: readonly QueryEvent[], rowsJson: string): Promise<void> {
+    if (this.stats) {
+      try {
+        await this.store.queryLog.write(batch, rowsJson);
+        this.stats.written += batch.length;
+        this.stats.lagMs = Date.now() - (batch[batch.length - 1]?.ts ?? Date.now());
+      } catch (error) {
+        // a full disk, a database locked too long or away must not take the resolver down: the rows are lost,
+        // and counted
+        this.log.error({ err: error, lost: batch.length }, 'query log: batch not written');
+        this.hooks.onLost(batch.length);
+      }
+    }
+    for (const consumer of this.others) consumer.consume(batch);
+    await this.detector?.consume(batch);
   }
 }

@@ -32,15 +32,15 @@ export class AllowlistHitRecorder implements EventConsumer {
   /** Batches that could not be written (counted, logged by the caller; never thrown into the queue). */
   failures = 0;
   private readonly pending = new Map<string, Map<string, Pending>>();
-  private readonly write: (rows: readonly Pending[]) => void;
+  private readonly write: (rows: readonly Pending[]) => Promise<void>;
 
+  /** `sink` stores a batch's hits (Store.allowlistHits.add). */
   constructor(
-    db: Db,
+    sink: (hits: readonly EntryHits[]) => Promise<void>,
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {
-    const write = hitWriter(db);
     this.write = (rows) =>
-      write(
+      sink(
         rows.map((r) => ({
           group: r.group,
           domain: domainOf(r.ruleId),
@@ -86,11 +86,14 @@ export class AllowlistHitRecorder implements EventConsumer {
     if (this.pending.size === 0) return;
     const rows = [...this.pending.values()].flatMap((byRule) => [...byRule.values()]);
     this.pending.clear();
-    try {
-      this.write(rows);
-    } catch (error) {
+    const fail = (error: unknown): void => {
       this.failures++;
       this.onError(error);
+    };
+    try {
+      this.write(rows).catch(fail);
+    } catch (error) {
+      fail(error);
     }
   }
 }

@@ -48,3 +48,29 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 export function redact(url: string): string {
   return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 }
+
+/** The store section's fields that say where the store is (config/sections/store.ts). */
+export interface StoreLocation {
+  readonly url: string | null;
+  readonly path: string;
+  readonly instance: string | null;
+  readonly passwordFile: string | null;
+  readonly retentionDays: number;
+}
+
+export function storeUrl(location: Pick<StoreLocation, 'url' | 'path'>): string {
+  return location.url ?? `sqlite:${location.path}`;
+}
+
+/** The store a config's `store` section names, for the server (migrated at open). */
+export function openConfiguredStore(
+  location: StoreLocation,
+  options: { readonly readonly?: boolean } = {},
+): Promise<Store> {
+  return openStore(storeUrl(location), {
+    instance: location.instance,
+    retentionMs: location.retentionDays * 86_400_000,
+    passwordFile: location.passwordFile,
+    readonly: options.readonly,
+  });
+}

@@ -1,9 +1,8 @@
 // `dnsward quarantine list|release`: see and lift the containment a running server applied.
 import type { Command } from 'commander';
 import { DnswardError } from '../../errors.js';
-import { openDatabase } from '../../store/database.js';
 import type { Quarantine } from '../../model/quarantine.js';
-import { QuarantineRepository } from '../../store/quarantine-repository.js';
+import { CONFIG_OPTION, DB_OPTION, withCliStore } from '../store-target.js';
 import { formatRows, selectFormat } from '../output.js';
 
 const COLUMNS = ['id', 'agentId', 'group', 'scope', 'baseDomain', 'createdAt', 'until', 'status', 'reason'];
@@ -24,24 +23,24 @@ export function registerQuarantine(program: Command): void {
   quarantine
     .command('list')
     .description('active quarantines (with --all, also released and expired ones)')
-    .option('--db <file>', 'SQLite database', 'dnsward.db')
+    .option(...DB_OPTION)
+    .option(...CONFIG_OPTION)
     .option('--all', 'include released and expired quarantines')
     .option('--json', 'JSON array')
     .option('--csv', 'CSV')
-    .action((options: { db: string; all?: boolean; json?: boolean; csv?: boolean }) => {
-      const format = selectFormat(options);
-      const db = openDatabase(options.db, { readonly: true });
-      try {
-        const now = Date.now();
-        const repo = new QuarantineRepository(db);
-        const rows = (options.all ? repo.all() : repo.active(now)).map((q) => view(q, now));
-        process.stdout.write(
-          formatRows(rows, format === 'table' ? COLUMNS : Object.keys(rows[0] ?? {}), format),
-        );
-      } finally {
-        db.close();
-      }
-    });
+    .action(
+      async (options: { db?: string; config?: string; all?: boolean; json?: boolean; csv?: boolean }) => {
+        const format = selectFormat(options);
+        await withCliStore(options, true, async (store) => {
+          const now = Date.now();
+          const repo = store.quarantines;
+          const rows = (options.all ? await repo.all() : await repo.active(now)).map((q) => view(q, now));
+          process.stdout.write(
+            formatRows(rows, format === 'table' ? COLUMNS : Object.keys(rows[0] ?? {}), format),
+          );
+        });
+      },
+    );
   quarantine
     .command('release')
     .description(
@@ -49,22 +48,19 @@ export function registerQuarantine(program: Command): void {
     )
     .argument('[id]', 'quarantine id')
     .option('--agent <id>', 'release every active quarantine of this agent')
-    .option('--db <file>', 'SQLite database', 'dnsward.db')
-    .action((id: string | undefined, options: { db: string; agent?: string }) => {
+    .option(...DB_OPTION)
+    .option(...CONFIG_OPTION)
+    .action(async (id: string | undefined, options: { db?: string; config?: string; agent?: string }) => {
       if ((id === undefined) === (options.agent === undefined)) {
         throw new DnswardError('DNSWARD_ERR_USAGE', 'give a quarantine id or --agent, not both');
       }
-      const db = openDatabase(options.db);
-      try {
-        const repo = new QuarantineRepository(db);
-        const released =
-          id !== undefined
-            ? repo.release({ id: Number(id) }, Date.now())
-            : repo.release({ agentId: options.agent ?? '' }, Date.now());
+      await withCliStore(options, false, async (store) => {
+        const released = await store.quarantines.release(
+          id !== undefined ? { id: Number(id) } : { agentId: options.agent ?? '' },
+          Date.now(),
+        );
         if (released === 0) throw new DnswardError('DNSWARD_ERR_NOT_FOUND', 'no active quarantine matched');
         process.stdout.write(`released ${released} quarantine(s)\n`);
-      } finally {
-        db.close();
-      }
+      });
     });
 }

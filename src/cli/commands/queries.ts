@@ -1,7 +1,6 @@
 // `dnsward queries`: which agent resolved what, when — filtered from the query log.
 import type { Command } from 'commander';
-import { openDatabase } from '../../store/database.js';
-import { findQueries } from '../../store/query-log-reader.js';
+import { CONFIG_OPTION, DB_OPTION, withCliStore } from '../store-target.js';
 import { formatRows } from '../output.js';
 import { parseTime } from '../options.js';
 
@@ -18,10 +17,12 @@ const COLUMNS = [
   'rcode',
   'answeredBy',
   'latencyUs',
+  'instance',
 ];
 
 interface QueriesOptions {
-  db: string;
+  db?: string;
+  config?: string;
   agent?: string;
   name?: string;
   decision?: string;
@@ -37,7 +38,8 @@ export function registerQueries(program: Command): void {
   program
     .command('queries')
     .description('list logged queries, newest first')
-    .option('--db <file>', 'SQLite database', 'dnsward.db')
+    .option(...DB_OPTION)
+    .option(...CONFIG_OPTION)
     .option('--agent <id>', 'only this agent')
     .option('--name <name>', 'exact name, or "*.example.org" for a name and everything below it')
     .option('--decision <decision>', 'allow | deny | would-deny | malformed | ...')
@@ -47,10 +49,9 @@ export function registerQueries(program: Command): void {
     .option('--limit <n>', 'at most this many rows', '1000')
     .option('--json', 'JSON array of query events')
     .option('--csv', 'CSV')
-    .action((options: QueriesOptions) => {
-      const db = openDatabase(options.db, { readonly: true });
-      try {
-        const events = findQueries(db, {
+    .action(async (options: QueriesOptions) => {
+      await withCliStore(options, true, async (store) => {
+        const events = await store.queryLog.find({
           agent: options.agent,
           name: options.name,
           decisions: options.decision === undefined ? undefined : [options.decision],
@@ -64,8 +65,6 @@ export function registerQueries(program: Command): void {
         process.stdout.write(
           formatRows(rows, format === 'table' ? COLUMNS : Object.keys(rows[0] ?? { ts: 0 }), format),
         );
-      } finally {
-        db.close();
-      }
+      });
     });
 }

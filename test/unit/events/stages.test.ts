@@ -10,7 +10,7 @@ import { storeSection } from '../../../src/config/sections/store.js';
 import type { AlertState } from '../../../src/model/alert.js';
 import { Stages } from '../../../src/events/stages.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { openDatabase } from '../../../src/store/database.js';
+import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import { countQueries } from '../../../src/store/query-log-reader.js';
 import { event, T0 } from '../detect/scenario.js';
 
@@ -18,18 +18,20 @@ const dir = mkdtempSync(join(tmpdir(), 'dnsward-stages-inline-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('Stages (inline)', () => {
-  it('counts a batch the query log cannot write as lost and keeps detecting', () => {
+  it('counts a batch the query log cannot write as lost and keeps detecting', async () => {
     const path = join(dir, 'd.db');
-    const db = openDatabase(path);
+    const store = new SqliteStore(path, { instance: 'test', retentionMs: 86_400_000 });
+    const { db } = store;
     const alerts: AlertState[] = [];
     const lost: number[] = [];
-    const stages = new Stages(
-      db,
+    const stages = await Stages.create(
+      store,
       { store: storeSection.parse({ path }), detection: detectionSection.parse({}) },
       createLogger('silent'),
       { onAlerts: (a) => alerts.push(...a), onLost: (n) => lost.push(n) },
     );
     stages.consume([event({ ts: T0 }), event({ ts: T0 + 1 })]);
+    await stages.idle();
     assert.equal(stages.queryLog?.written, 2);
     db.exec('DROP TABLE query_log_segment_agents');
     const burst = [
@@ -37,6 +39,7 @@ describe('Stages (inline)', () => {
       event({ ts: T0 + 3, qtype: 'NULL', qname: 'x.tunnel.example.net' }),
     ];
     assert.doesNotThrow(() => stages.consume(burst));
+    await stages.idle();
     assert.deepEqual(lost, [2]);
     assert.equal(countQueries(db), 2, 'the failed batch left no partial segment');
     assert.ok(
@@ -44,7 +47,7 @@ describe('Stages (inline)', () => {
       'detection saw the batch',
     );
     assert.doesNotThrow(() => stages.recordDrops(5));
-    stages.close();
-    db.close();
+    await stages.close();
+    await store.close();
   });
 });
