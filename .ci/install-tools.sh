@@ -16,6 +16,7 @@ packages=(
   conntrack curl python3     # egress: connection tracking, HTTP client and servers
   fstrm-bin dnstap-ldns      # dnstap: a Frame Streams reader and decoder
   prometheus                 # promtool and a real Prometheus for the rules and dashboard
+  postgresql                 # the fleet store (test/helpers/postgres.ts)
   chromium                   # headless: the evidence report
   golang gcc libc6-dev musl musl-tools # real stub resolvers: Go (pure and cgo), static musl
 )

@@ -18,24 +18,25 @@ import { Stages, type StageSink } from './events/stages.js';
 import type { AlertState } from './model/alert.js';
 import type { Logger } from './log/logger.js';
 import { createHealthHandler, startMetricsServer, type MetricsServer } from './metrics/http-server.js';
-import { databaseWritableProbe, Readiness } from './metrics/readiness.js';
+import { databaseWritableProbe, polledProbe, Readiness } from './metrics/readiness.js';
 import { ServerMetrics } from './metrics/registry.js';
 import { exposureWarnings } from './policy/exposure-warnings.js';
 import { Guard } from './policy/guard.js';
 import { QuarantineBook } from './policy/quarantine-book.js';
 import { QuarantineKeeper } from './policy/quarantine-keeper.js';
-import { AlertRepository } from './store/alert-repository.js';
-import { QuarantineRepository } from './store/quarantine-repository.js';
 import { PolicyReloader, type ReloadResult, type ReloadTrigger } from './policy/reload.js';
 import { ReloadWatcher } from './policy/reload-watcher.js';
 import { openDatabase, type Db } from './store/database.js';
 import { PodWatch } from './identity/pod-watch.js';
+import { isPostgresUrl, openConfiguredStore, storeUrl } from './store/open-store.js';
+import type { Store } from './store/store.js';
 
 /** TTL of synthesized NXDOMAIN answers (SOA MINIMUM): clients cache a denial this long. */
 const DENY_NEGATIVE_TTL = 60;
 const PRUNE_INTERVAL_MS = 3_600_000;
-const QUARANTINE_SYNC_MS = 2000;
-/** busy_timeout of the answer thread's database connection. */
+/** Quarantines raised by other replicas or released by the CLI hold here within this (plus one query). */
+const QUARANTINE_SYNC_MS = 1000;
+/** SQLite busy_timeout of the answer thread's connection. */
 const ANSWER_THREAD_BUSY_MS = 10;
 
 export type { ReloadResult, ReloadTrigger } from './policy/reload.js';
@@ -49,7 +50,7 @@ export interface RunningServer {
   readonly policy: PolicyReloader;
   readonly cache: AnswerCache;
   readonly router: UpstreamRouter;
-  readonly db: Db;
+  readonly store: Store;
   /** Null when `metrics.listen` is null. */
   readonly metrics: ServerMetrics | undefined;
   readonly metricsPort: number | null;
@@ -69,7 +70,9 @@ export interface StartOptions {
 
 interface Operate {
   readonly readiness: Readiness;
-  readonly dbProbe: ReturnType<typeof databaseWritableProbe>;
+  readonly dbProbe: { readonly check: () => boolean; readonly close: () => void };
+  /** Set once the store is open; the PostgreSQL probe polls it. */
+  readonly storeRef: { current: Store | undefined };
   readonly metrics: ServerMetrics | undefined;
   readonly metricsHttp: MetricsServer | undefined;
 }
@@ -77,8 +80,17 @@ interface Operate {
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const loaded = loadConfig(options.configFile, options.overrides);
   // metrics and probes first: /readyz answers 503 until policy, database and listeners are up
-  const dbProbe = databaseWritableProbe(loaded.config.store.path);
-  const readiness = new Readiness(dbProbe.check, loaded.config.store.requiredForReady);
+  const storeConfig = loaded.config.store;
+  const storeRef: { current: Store | undefined } = { current: undefined };
+  // the composition root picks the probe: a file for SQLite, a round trip through the store for PostgreSQL
+  const dbProbe = isPostgresUrl(storeUrl(storeConfig))
+    ? polledProbe(async () => {
+        if (storeRef.current === undefined) return false;
+        await storeRef.current.check();
+        return true;
+      })
+    : databaseWritableProbe(storeConfig.path);
+  const readiness = new Readiness(dbProbe.check, storeConfig.requiredForReady);
   const listen = loaded.config.metrics.listen;
   const metrics = listen === null ? undefined : new ServerMetrics();
   const metricsHttp =
@@ -89,7 +101,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           createHealthHandler({ metrics: () => metrics.exposition(), readiness: () => readiness.report() }),
         );
   try {
-    return await startResolver(options, loaded, { readiness, dbProbe, metrics, metricsHttp });
+    return await startResolver(options, loaded, { readiness, dbProbe, storeRef, metrics, metricsHttp });
   } catch (error) {
     await metricsHttp?.close();
     dbProbe.close();
@@ -103,7 +115,7 @@ async function startResolver(
   operate: Operate,
 ): Promise<RunningServer> {
   const { log } = options;
-  const { readiness, dbProbe, metrics, metricsHttp } = operate;
+  const { readiness, dbProbe, storeRef, metrics, metricsHttp } = operate;
   const { config } = loaded;
   const pods = config.identity.kubernetes.enabled
     ? new PodWatch(config.identity.kubernetes, log.child({ component: 'pods' }))
@@ -129,37 +141,43 @@ async function startResolver(
   if (loaded.defaultUpstreams.length === 0)
     log.warn('no upstreams configured and none in /etc/resolv.conf: allowed names get SERVFAIL');
 
-  // this connection is used on the answer thread (inline stages, quarantines): another process's lock (sqlite3,
-  // a backup, VACUUM) must cost it a few milliseconds and a retry, never seconds of unanswered queries
-  const db = openDatabase(config.store.path, { busyTimeoutMs: ANSWER_THREAD_BUSY_MS });
+  // this store is used on the answer thread (inline stages, quarantines): on SQLite, another process's lock
+  // (sqlite3, a backup, VACUUM) must cost it a few milliseconds and a retry, never seconds of unanswered queries
+  const store = await openConfiguredStore(config.store, { busyTimeoutMs: ANSWER_THREAD_BUSY_MS });
+  storeRef.current = store;
   const book = new QuarantineBook();
   const quarantines = new QuarantineKeeper(
-    new QuarantineRepository(db),
-    new AlertRepository(db),
+    store.quarantines,
+    store.alerts,
     book,
     () => reloader.current,
     log,
   );
-  quarantines.sync();
+  await quarantines.sync();
   // query log, NDJSON, detection and allowlist hits: on a thread of their own when there is a core for it.
   // Every alert a detection batch stored is counted and checked for quarantine here, on the answer thread.
+  let raising: Promise<void> = Promise.resolve();
   const onAlerts = (alerts: readonly AlertState[]): void => {
     metrics?.alertsChanged(alerts);
-    quarantines.onAlerts(alerts);
+    // one batch after the other: a quarantine just raised is in the book before the next batch is checked
+    raising = raising.then(() => quarantines.onAlerts(alerts));
   };
   const settings = { store: config.store, detection: config.detection };
   const dropGate = new IntervalGate(10_000);
   const hooks = { onAlerts, onLost: (lost: number) => queue.countDrops(lost) };
   const stages: StageSink = wantsStageThread(config.store.thread)
     ? await StageThread.start(settings, log, hooks)
-    : new Stages(db, settings, log, hooks);
+    : await Stages.create(store, settings, log, hooks);
   readiness.storeWrites = () => stages.store;
   const consumers: EventConsumer[] = [stages];
   if (metrics) consumers.push(metrics.queries);
   // egress: allowed answers open the nftables sets (a stage behind the queue); conntrack feeds the connection log
+  // the connection log is SQLite-only (not behind the Store): its own connection to store.path, opened only when
+  // egress.conntrack is on
+  let egressDb: Db | undefined;
   const egress = startEgress({
     config,
-    db,
+    db: () => (egressDb ??= openDatabase(config.store.path, { busyTimeoutMs: ANSWER_THREAD_BUSY_MS })),
     identify: (address) => reloader.current.identify(address),
     onAlerts,
     registry: metrics?.registry,
@@ -224,13 +242,15 @@ async function startResolver(
     // a failed bind must end the process: the stage thread and the database would keep it alive, listening nowhere
     router.close();
     await queue.close();
-    db.close();
+    await raising;
+    egressDb?.close();
+    await store.close();
     throw error;
   }
   const { udp, tcp } = bound;
   const prune = setInterval(() => stages.prune(), PRUNE_INTERVAL_MS).unref();
   // quarantines released by the CLI (or expired) take effect within this interval
-  const quarantineSync = setInterval(() => quarantines.sync(), QUARANTINE_SYNC_MS).unref();
+  const quarantineSync = setInterval(() => void quarantines.sync(), QUARANTINE_SYNC_MS).unref();
   metrics?.attach({
     cache,
     queue,
@@ -278,7 +298,7 @@ async function startResolver(
     policy: reloader,
     cache,
     router,
-    db,
+    store,
     metrics,
     metricsPort: metricsHttp?.port ?? null,
     readiness,
@@ -292,9 +312,11 @@ async function startResolver(
       watcher?.close();
       await Promise.all([...udp, ...tcp].map((l) => l.close()));
       await queue.close();
+      await raising;
       await egress.close();
       await dnstap?.close();
-      db.close();
+      egressDb?.close();
+      await store.close();
       dbProbe.close();
       await metricsHttp?.close();
     },

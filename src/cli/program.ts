@@ -9,6 +9,7 @@ import { registerConnections } from './commands/connections.js';
 import { registerReload } from './commands/reload.js';
 import { registerReplay } from './commands/replay.js';
 import { registerServe } from './commands/serve.js';
+import { registerStore } from './commands/store.js';
 
 export function buildProgram(): Command {
   const program = new Command('dnsward')
@@ -25,5 +26,6 @@ export function buildProgram(): Command {
   registerAlerts(program);
   registerReplay(program);
   registerQuarantine(program);
+  registerStore(program);
   return program;
 }

@@ -1,10 +1,9 @@
 // Connection detection: connection rules -> the alert book (dedupe, mutes) -> the alert repository, per batch.
-import type { AlertState } from '../model/alert.js';
+import { trackAlert, type AlertState } from '../model/alert.js';
 import type { ConnectionEvent } from '../model/connection-event.js';
 import { AlertRepository } from '../store/alert-repository.js';
 import type { Db } from '../store/database.js';
 import type { ConnectionDetector } from './connection-detector.js';
-import { fromStored, toAlertWrite } from './consumer.js';
 import { AlertBook } from './dedupe.js';
 import { directIpEgress } from './detectors/direct-ip-egress.js';
 import { egressVolume, type EgressVolumeSettings } from './detectors/egress-volume.js';
@@ -32,7 +31,7 @@ export class ConnectionDetection {
     const ids = new Set(this.detectors.map((d) => d.id));
     // dedupe continues across a restart on this engine's own rules
     const recent = this.repo.recent(this.now() - options.suppressionWindowMs).filter((a) => ids.has(a.rule));
-    this.book.seed(recent.map((a, i) => fromStored(a, -(i + 1))));
+    this.book.seed(recent.map((a, i) => trackAlert(a, -(i + 1))));
   }
 
   /** Runs the rules over a batch and stores what changed in one transaction; returns the alerts stored. */
@@ -65,10 +64,7 @@ export class ConnectionDetection {
     const changes = this.book.takeChanges();
     this.book.forgetHistory();
     if (changes.length === 0) return changes;
-    const ids = this.repo.saveBatch(
-      changes.map((a) => ({ id: a.dbId, alert: toAlertWrite(a) })),
-      this.now(),
-    );
+    const ids = this.repo.saveBatch(changes, this.now());
     changes.forEach((a, i) => (a.dbId = ids[i] ?? a.dbId));
     return changes;
   }

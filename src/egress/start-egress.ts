@@ -23,7 +23,8 @@ const PRUNE_INTERVAL_MS = 3_600_000;
 
 export interface EgressDeps {
   readonly config: Config;
-  readonly db: Db;
+  /** The SQLite connection of the connection log (opened on first call; egress.conntrack only). */
+  readonly db: () => Db;
   readonly identify: (address: string) => Agent;
   readonly onAlerts: (alerts: readonly AlertState[]) => void;
   readonly registry: Registry | undefined;
@@ -62,7 +63,8 @@ export function startEgress(deps: EgressDeps): Egress {
     return { answerSets, connections: undefined, close: async () => answerSets?.close() };
 
   warnIfNoAccounting(log);
-  const repo = new ConnectionRepository(deps.db);
+  const db = deps.db();
+  const repo = new ConnectionRepository(db);
   const ndjson =
     config.store.ndjson === null
       ? undefined
@@ -71,7 +73,7 @@ export function startEgress(deps: EgressDeps): Egress {
         );
   const detection = config.detection.enabled
     ? new ConnectionDetection({
-        db: deps.db,
+        db,
         suppressionWindowMs: config.detection.alerts.suppressionWindowSeconds * 1000,
         maxSamples: config.detection.alerts.maxSamples,
         maxOpen: config.detection.alerts.maxOpen,

@@ -2,7 +2,7 @@
 // of encoded rows; every batch is acknowledged with the stages' counters so the answer thread can bound the backlog.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../log/logger.js';
-import { openDatabase } from '../store/database.js';
+import { openConfiguredStore } from '../store/open-store.js';
 import { decodeRows } from '../store/query-log-row.js';
 import type { FromStages, StageWorkerData, ToStages } from './stage-thread.js';
 import { Stages } from './stages.js';
@@ -13,9 +13,9 @@ const { settings, logLevel } = workerData as StageWorkerData;
 const log = createLogger(logLevel).child({ component: 'stages' });
 const send = (message: FromStages): void => port.postMessage(message);
 
-const db = openDatabase(settings.store.path);
+const store = await openConfiguredStore(settings.store);
 let lost = 0;
-const stages = new Stages(db, settings, log, {
+const stages = await Stages.create(store, settings, log, {
   onAlerts: (alerts) => send({ kind: 'alerts', alerts }),
   onLost: (count) => (lost += count),
 });
@@ -24,19 +24,20 @@ port.on('message', (message: ToStages) => {
   switch (message.kind) {
     case 'batch': {
       const batch = decodeRows(message.rows);
-      stages.consumeEncoded(batch, message.rows);
-      const { queryLog, allowlistHits, store } = stages;
-      send({
-        kind: 'done',
-        count: batch.length,
-        lost,
-        stats: {
-          queryLog: queryLog && { lagMs: queryLog.lagMs, written: queryLog.written },
-          allowlistHits: allowlistHits && { failures: allowlistHits.failures },
-          store: { writable: store.writable, cause: store.cause },
-        },
+      void stages.consumeEncoded(batch, message.rows).then(() => {
+        const { queryLog, allowlistHits, store } = stages;
+        send({
+          kind: 'done',
+          count: batch.length,
+          lost,
+          stats: {
+            queryLog: queryLog && { lagMs: queryLog.lagMs, written: queryLog.written },
+            allowlistHits: allowlistHits && { failures: allowlistHits.failures },
+            store: { writable: store.writable, cause: store.cause },
+          },
+        });
+        lost = 0;
       });
-      lost = 0;
       break;
     }
     case 'drops':
@@ -46,10 +47,13 @@ port.on('message', (message: ToStages) => {
       stages.prune();
       break;
     case 'close':
-      stages.close();
-      db.close();
-      log.flush();
-      port.close();
+      void stages
+        .close()
+        .then(() => store.close())
+        .finally(() => {
+          log.flush();
+          port.close();
+        });
       break;
   }
 });

@@ -2,17 +2,16 @@
 // answer thread or on the stage thread. Metrics stay on the answer thread: their registry lives there.
 import type { DetectionConfig } from '../config/sections/detection.js';
 import type { StoreConfig } from '../config/sections/store.js';
-import { createDetectionConsumer } from '../detect/consumer.js';
+import { createDetectionConsumer, type DetectionConsumer } from '../detect/consumer.js';
 import type { AlertState } from '../model/alert.js';
 import type { Logger } from '../log/logger.js';
 import type { QueryEvent } from '../model/query-event.js';
 import { AllowlistHitRecorder } from '../store/allowlist-hits.js';
-import type { Db } from '../store/database.js';
 import { NdjsonSink } from '../store/ndjson-sink.js';
 import { encodeRows } from '../store/query-log-row.js';
-import { QueryLogWriter } from '../store/query-log-writer.js';
 import { describeStoreError, StoreHealth, type StoreWriteState } from '../store/store-health.js';
 import { IntervalGate } from '../lib/interval-gate.js';
+import type { Store } from '../store/store.js';
 import type { EventConsumer } from '../model/event-consumer.js';
 
 export interface StageSettings {
@@ -57,50 +56,69 @@ export interface StageHooks {
   readonly onLost: (count: number) => void;
 }
 
-/** The stages after the query log: each finishes its work inside consume(), so closing is synchronous. */
+/** The stages after the query log and detection: each finishes its work inside consume(), so closing is synchronous. */
 interface InlineStage {
   consume(batch: readonly QueryEvent[]): void;
   close?(): void;
 }
 
+/**
+ * The stages on one Store. Batches run one after another (a batch's alerts are stored before the next batch is
+ * detected); `backlog` counts the events of batches not yet finished, so a slow or absent database fills the event
+ * queue, which then drops and counts, and never the answer path.
+ */
 export class Stages implements StageSink {
-  readonly backlog = 0;
-  private readonly writer: QueryLogWriter | undefined;
+  private pending = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly stats: { lagMs: number; written: number } | undefined;
   private readonly ndjson: NdjsonSink | undefined;
   private readonly hits: AllowlistHitRecorder | undefined;
   private readonly others: readonly InlineStage[];
-  private readonly health = new StoreHealth();
   /** Batches a lock held elsewhere kept out (SQLITE_BUSY): written before the next batch, at most MAX_HELD events. */
   private held: { batch: readonly QueryEvent[]; rowsJson: string }[] = [];
   private heldEvents = 0;
   private retry: NodeJS.Timeout | undefined;
   private readonly gate = new IntervalGate(FAILURE_LOG_INTERVAL_MS);
 
-  constructor(
-    db: Db,
+  private constructor(
+    private readonly storage: Store,
     settings: StageSettings,
     private readonly log: Logger,
     private readonly hooks: StageHooks,
+    private readonly detector: DetectionConsumer | undefined,
+    ndjson: NdjsonSink | undefined,
+    private readonly health: StoreHealth,
   ) {
-    const { store, detection } = settings;
-    const maxBytes = store.queryLogMaxMiB === null ? null : store.queryLogMaxMiB * 1024 * 1024;
-    this.writer = store.queryLog
-      ? new QueryLogWriter(db, store.retentionDays * 86_400_000, maxBytes)
-      : undefined;
-    const ndjson =
-      store.ndjson === null
-        ? undefined
-        : new NdjsonSink(store.ndjson, (error) => log.error({ err: error }, 'NDJSON stream: write failed'));
+    this.stats = settings.store.queryLog ? { lagMs: 0, written: 0 } : undefined;
     this.ndjson = ndjson;
-    this.hits = store.allowlistHits
-      ? new AllowlistHitRecorder(db, (error) => log.warn({ err: error }, 'allowlist hit counts not stored'))
+    this.hits = settings.store.allowlistHits
+      ? new AllowlistHitRecorder(
+          (rows) => storage.allowlistHits.add(rows),
+          (error) => log.warn({ err: error }, 'allowlist hit counts not stored'),
+        )
       : undefined;
+    this.others = [ndjson, this.hits].filter((c) => c !== undefined);
+  }
+
+  /** Resolves once detection has reloaded the alerts and mutes it continues from. */
+  static async create(
+    store: Store,
+    settings: StageSettings,
+    log: Logger,
+    hooks: StageHooks,
+  ): Promise<Stages> {
+    const { store: config, detection } = settings;
+    const health = new StoreHealth();
+    const ndjson =
+      config.ndjson === null
+        ? undefined
+        : new NdjsonSink(config.ndjson, (error) => log.error({ err: error }, 'NDJSON stream: write failed'));
     const detector = detection.enabled
-      ? createDetectionConsumer({
-          db,
+      ? await createDetectionConsumer({
+          alerts: store.alerts,
           config: detection,
           log,
-          health: this.health,
+          health,
           logIntervalMs: FAILURE_LOG_INTERVAL_MS,
           onAlerts: (alerts) => {
             ndjson?.writeAlerts(alerts);
@@ -108,11 +126,15 @@ export class Stages implements StageSink {
           },
         })
       : undefined;
-    this.others = [ndjson, detector, this.hits].filter((c) => c !== undefined);
+    return new Stages(store, settings, log, hooks, detector, ndjson, health);
+  }
+
+  get backlog(): number {
+    return this.pending;
   }
 
   get queryLog(): StageStats['queryLog'] {
-    return this.writer;
+    return this.stats;
   }
 
   get allowlistHits(): StageStats['allowlistHits'] {
@@ -124,29 +146,42 @@ export class Stages implements StageSink {
   }
 
   consume(batch: readonly QueryEvent[]): void {
-    if (batch.length > 0) this.consumeEncoded(batch, this.writer ? encodeRows(batch) : '');
+    if (batch.length > 0) void this.consumeEncoded(batch, this.stats ? encodeRows(batch) : '');
   }
 
-  /** A batch whose rows the answer thread already encoded (the hand-off to the stage thread is that text). */
-  consumeEncoded(batch: readonly QueryEvent[], rowsJson: string): void {
-    if (!this.writeHeld() || !this.writeBatch(batch, rowsJson)) this.hold(batch, rowsJson);
-    for (const consumer of this.others) consumer.consume(batch);
+  /** A batch whose rows the answer thread already encoded; resolves when every stage has finished with it. */
+  consumeEncoded(batch: readonly QueryEvent[], rowsJson: string): Promise<void> {
+    this.pending += batch.length;
+    const run = this.chain.then(() => this.run(batch, rowsJson));
+    this.chain = run.finally(() => (this.pending -= batch.length));
+    return this.chain;
+  }
+
+  /** Resolves once every batch handed over so far is finished. */
+  idle(): Promise<void> {
+    return this.chain;
   }
 
   /** Writes (or drops and counts) the batch's rows; false when a lock held elsewhere kept them out. */
-  private writeBatch(batch: readonly QueryEvent[], rowsJson: string): boolean {
+  private async writeBatch(batch: readonly QueryEvent[], rowsJson: string): Promise<boolean> {
     try {
-      if (this.writer?.writeSegment(batch, rowsJson) === false) {
+      if (!(await this.storage.queryLog.write(batch, rowsJson))) {
         this.hooks.onLost(batch.length);
-        this.warnOnce('cap', { capped: this.writer.capped }, 'query log at its size cap: rows dropped');
-      } else if (this.writer) this.health.succeeded();
+        this.warnOnce('cap', {}, 'query log at its size cap: rows dropped');
+      } else {
+        this.health.succeeded();
+        if (this.stats && batch.length > 0) {
+          this.stats.written += batch.length;
+          this.stats.lagMs = Date.now() - (batch[batch.length - 1]?.ts ?? Date.now());
+        }
+      }
     } catch (error) {
       if (isBusy(error)) {
         // another process holds the lock (sqlite3, a backup): keep the rows and try again with the next batch
         this.warnOnce('busy', { cause: describeStoreError(error) }, 'query log: database locked; retrying');
         return false;
       }
-      // a full disk must not take the resolver down: the rows are lost, and counted
+      // a full disk, a database away must not take the resolver down: the rows are lost, and counted
       const cause = this.health.failed(error);
       this.hooks.onLost(batch.length);
       this.warnOnce('write', { cause, lost: batch.length }, 'query log write failed: rows dropped');
@@ -155,11 +190,11 @@ export class Stages implements StageSink {
   }
 
   /** Writes the batches held back by a lock, oldest first; false while the lock is still held. */
-  private writeHeld(): boolean {
+  private async writeHeld(): Promise<boolean> {
     for (;;) {
       const [first] = this.held;
       if (first === undefined) return true;
-      if (!this.writeBatch(first.batch, first.rowsJson)) return false;
+      if (!(await this.writeBatch(first.batch, first.rowsJson))) return false;
       this.held.shift();
       this.heldEvents -= first.batch.length;
     }
@@ -169,7 +204,9 @@ export class Stages implements StageSink {
     // traffic may stop while the lock is held: retry on a timer too, not only with the next batch
     this.retry ??= setTimeout(() => {
       this.retry = undefined;
-      if (!this.writeHeld()) this.hold([], '');
+      this.chain = this.chain.then(async () => {
+        if (!(await this.writeHeld())) this.hold([], '');
+      });
     }, HELD_RETRY_MS).unref();
     if (batch.length === 0) return;
     this.held.push({ batch, rowsJson });
@@ -183,20 +220,18 @@ export class Stages implements StageSink {
   }
 
   recordDrops(dropped: number): void {
-    try {
-      this.writer?.recordDrops(dropped);
-    } catch (error) {
+    this.storage.queryLog.recordDrops(dropped, Date.now()).catch((error: unknown) => {
       const cause = this.health.failed(error);
       this.warnOnce('drops', { cause, dropped }, 'query log: drop count not written');
-    }
+    });
   }
 
   prune(): void {
-    try {
-      this.writer?.prune();
-    } catch (error) {
-      this.log.error({ cause: this.health.failed(error) }, 'query log: retention prune failed');
-    }
+    this.storage.queryLog
+      .prune(Date.now())
+      .catch((error: unknown) =>
+        this.log.error({ cause: this.health.failed(error) }, 'query log: retention prune failed'),
+      );
   }
 
   /** Logs `msg` at most once per interval per key, saying how many times it was held back meanwhile. */
@@ -205,9 +240,20 @@ export class Stages implements StageSink {
     if (held !== undefined) this.log.error({ ...fields, held }, msg);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     clearTimeout(this.retry);
-    if (!this.writeHeld()) this.hooks.onLost(this.heldEvents);
+    this.retry = undefined;
+    await this.chain;
+    if (!(await this.writeHeld())) this.hooks.onLost(this.heldEvents);
     for (const consumer of this.others) consumer.close?.();
+    await this.detector?.close();
+  }
+
+  private async run(batch: readonly QueryEvent[], rowsJson: string): Promise<void> {
+    if (this.stats && !((await this.writeHeld()) && (await this.writeBatch(batch, rowsJson)))) {
+      this.hold(batch, rowsJson);
+    }
+    for (const consumer of this.others) consumer.consume(batch);
+    await this.detector?.consume(batch);
   }
 }

@@ -93,3 +93,26 @@ export function databaseWritableProbe(
     },
   };
 }
+
+/**
+ * A probe for a store reached over the network: `ping` runs every `everyMs` off the answer path (at most one at a
+ * time) and check() returns the last result at once, so /readyz never waits on the database.
+ */
+export function polledProbe(
+  ping: () => Promise<boolean>,
+  everyMs = 1000,
+): { check: () => boolean; close: () => void } {
+  let ok = false;
+  let running = false;
+  const tick = (): void => {
+    if (running) return;
+    running = true;
+    ping()
+      .then((result) => (ok = result))
+      .catch(() => (ok = false))
+      .finally(() => (running = false));
+  };
+  tick();
+  const timer = setInterval(tick, everyMs).unref();
+  return { check: () => ok, close: () => clearInterval(timer) };
+}

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { qtypeName, rcodeName } from '../lib/dns-codes.js';
 import { decideMessage, DecidedQuery, type Outcome } from '../dns/decide-message.js';
-import { alertJson } from '../model/alert.js';
+import { alertJson, newAlert } from '../model/alert.js';
 import type { AlertState } from '../model/alert.js';
 import { DetectionEngine } from '../detect/engine.js';
 import type { Alert, Severity } from '../model/alert.js';
@@ -202,20 +202,23 @@ function bypassToReplayAlert(
   file: string,
   id: number,
 ): ReplayAlert {
-  const snapshot = {
-    ...a,
-    agentId: agent.id,
-    group: agent.group,
-    baseDomain: a.target,
-    score: 1,
-    exposure: 'forwarded',
-    bytesLeaked: 0,
-    bytesAttempted: 0,
-    samples: [],
-    features: { target: a.target },
-    status: 'open',
-  } as const;
-  return { ...alertJson(snapshot, id), file };
+  const alert = newAlert(
+    {
+      rule: a.rule,
+      severity: a.severity,
+      agentId: agent.id,
+      group: agent.group,
+      clientIp: a.clientIp,
+      baseDomain: a.target,
+      score: 1,
+      exposure: 'forwarded',
+      lastSeenMs: a.lastSeenMs,
+      count: a.count,
+      features: { target: a.target },
+    },
+    a.firstSeenMs,
+  );
+  return { ...alertJson(alert, id), file };
 }
 
 function count(table: Record<string, number>, key: string): void {

@@ -1,12 +1,13 @@
 // Quarantine keeper: turns alerts into quarantines (per group: onSeverity, scope, duration), puts them in force at
 // once, then persists them and reports each as an alert of its own, and keeps the answer path's QuarantineBook in
-// step with the database. A store that cannot write (full disk) delays the rows, never the quarantine.
+// step with the store: every replica polls the active set (server.ts, each second), so a quarantine raised or
+// released anywhere holds everywhere within 2 s. A store that cannot write (full disk, database away) delays the
+// rows, never the quarantine; while the store cannot be read the last set read stays in force.
 import type { AlertState } from '../model/alert.js';
-import { severityRank } from '../model/alert.js';
+import { newAlert, severityRank } from '../model/alert.js';
 import type { NewQuarantine, Quarantine } from '../model/quarantine.js';
 import { IntervalGate } from '../lib/interval-gate.js';
-import type { AlertRepository } from '../store/alert-repository.js';
-import type { QuarantineRepository } from '../store/quarantine-repository.js';
+import type { AlertStore, QuarantineStore } from '../store/store.js';
 import { describeStoreError } from '../store/store-health.js';
 import type { Policy } from './compile.js';
 import type { QuarantineBook } from './quarantine-book.js';
@@ -26,29 +27,43 @@ export class QuarantineKeeper {
   /** The stored set as last read, kept when a read fails. */
   private stored: readonly Quarantine[] = [];
   private readonly gate = new IntervalGate(10_000);
+  private running: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly repo: QuarantineRepository,
-    private readonly alerts: AlertRepository,
+    private readonly repo: QuarantineStore,
+    private readonly alerts: AlertStore,
     readonly book: QuarantineBook,
     private readonly policy: () => Policy,
     private readonly log: QuarantineLog,
   ) {}
 
-  /** Stores what is still unsaved, then reloads the active set (releases made by the CLI, expiries). */
-  sync(now = Date.now()): void {
-    this.persist(now);
+  /** Stores what is still unsaved, then reloads the active set (raised elsewhere, released by the CLI, expired). */
+  sync(now = Date.now()): Promise<void> {
+    // one sync at a time: a timer's sync and an alert's must not both write the same unsaved quarantine
+    const run = this.running.then(() => this.syncNow(now));
+    this.running = run;
+    return run;
+  }
+
+  private async syncNow(now: number): Promise<void> {
+    await this.persist(now);
     try {
-      this.stored = this.repo.active(now);
+      this.stored = await this.repo.active(now);
     } catch (error) {
       this.warn(error, 'quarantines: could not read the active set; keeping the last one');
     }
+    this.refreshBook(now);
+  }
+
+  /** The book = the stored set as last read + the quarantines in force but not yet stored. */
+  private refreshBook(now: number): void {
     const unsaved = this.unsaved.map((u, i) => ({ ...u.quarantine, id: -(i + 1), releasedAt: null }));
     this.book.replace([...this.stored, ...unsaved.filter((q) => q.until > now)]);
   }
 
   /** Called off the answer path with every alert a detection batch produced. Audit-mode groups only alert. */
-  onAlerts(changes: readonly AlertState[], now = Date.now()): void {
+  async onAlerts(changes: readonly AlertState[], now = Date.now()): Promise<void> {
+    let raised = false;
     for (const alert of changes) {
       const group = this.policy().groups.get(alert.group);
       const rule = group?.guard.quarantine;
@@ -71,59 +86,58 @@ export class QuarantineKeeper {
       this.unsaved.push({ quarantine, alert });
       this.log.warn({ agent: alert.agentId, scope: rule.scope, baseDomain, until }, `quarantined: ${reason}`);
       // in force at once, and so one quarantine per agent/domain even when several rules fire together
-      this.sync(now);
+      this.refreshBook(now);
+      raised = true;
     }
+    if (raised) await this.sync(now);
   }
 
   /** Writes each unsaved quarantine and its own alert; stops at the first failure (the store is down). */
-  private persist(now: number): void {
+  private async persist(now: number): Promise<void> {
     while (this.unsaved.length > 0) {
       const [next] = this.unsaved;
       if (next === undefined) return;
       let id: number;
+      const quarantine = { ...next.quarantine, alertId: next.quarantine.alertId ?? next.alert.dbId };
       try {
-        id = this.repo.add({ ...next.quarantine, alertId: next.quarantine.alertId ?? next.alert.dbId });
+        id = await this.repo.add(quarantine);
       } catch (error) {
         this.warn(error, 'quarantine in force but not stored; retrying');
         return;
       }
       this.unsaved.shift();
+      // in the stored set at once, even if the next read of the active set fails
+      this.stored = [...this.stored, { ...quarantine, id, releasedAt: null }];
       try {
-        this.report(id, next, now);
+        await this.report(id, next, now);
       } catch (error) {
         this.warn(error, 'quarantine stored, its alert not');
       }
     }
   }
 
-  private report(id: number, { quarantine: q, alert }: Unsaved, now: number): void {
-    this.alerts.save(
-      null,
-      {
-        rule: 'quarantine',
-        severity: alert.severity,
-        agentId: alert.agentId,
-        group: alert.group,
-        clientIp: alert.clientIp,
-        baseDomain: alert.baseDomain,
-        firstSeenMs: q.createdAt,
-        lastSeenMs: q.createdAt,
-        count: 1,
-        score: alert.score,
-        exposure: alert.exposure,
-        bytesLeaked: 0,
-        bytesAttempted: 0,
-        samples: [],
-        features: {
-          quarantineId: id,
-          scope: q.scope,
-          until: new Date(q.until).toISOString(),
-          trigger: alert.rule,
+  private async report(id: number, { quarantine: q, alert }: Unsaved, now: number): Promise<void> {
+    await this.alerts.add(
+      newAlert(
+        {
+          rule: 'quarantine',
+          severity: alert.severity,
+          agentId: alert.agentId,
+          group: alert.group,
+          clientIp: alert.clientIp,
+          podIdentity: alert.podIdentity,
+          baseDomain: alert.baseDomain,
+          score: alert.score,
+          exposure: alert.exposure,
+          features: {
+            quarantineId: id,
+            scope: q.scope,
+            until: new Date(q.until).toISOString(),
+            trigger: alert.rule,
+          },
         },
-        status: 'open',
-        statusReason: null,
-        mutedUntilMs: null,
-      },
+        q.createdAt,
+      ),
       now,
     );
   }

@@ -1,22 +1,19 @@
 // Alert repository: upsert, list, get, ack, mute, export; the only alert SQL the server and the CLI use.
-import type { Alert, AlertSnapshot, AlertStatus, Exposure, Severity } from '../model/alert.js';
-import { SEVERITIES, severityRank } from '../model/alert.js';
+import type {
+  AlertRecord,
+  AlertStatus,
+  Exposure,
+  Severity,
+  StoredAlert,
+  StoredAlertRecord,
+} from '../model/alert.js';
+import { SEVERITIES, severityRank, storedAlertJson } from '../model/alert.js';
+import { AlertMerger } from './alert-merge.js';
+import type { PodIdentity } from '../model/agent.js';
 import type { Db } from './database.js';
 import { findQueries } from './query-log-reader.js';
 
-/** An alert as stored, in the DESIGN.md JSON shape plus the status details. */
-export interface StoredAlert extends Alert {
-  statusReason: string | null;
-  /** ISO 8601, or null. */
-  mutedUntil: string | null;
-  ackedAt: string | null;
-}
-
-/** What the detection side writes; times in epoch ms. */
-export interface AlertWrite extends AlertSnapshot {
-  readonly statusReason: string | null;
-  readonly mutedUntilMs: number | null;
-}
+export type { StoredAlert } from '../model/alert.js';
 
 export interface AlertFilter {
   /** Alerts active at or after this time (last_seen >= sinceMs). */
@@ -82,7 +79,24 @@ interface AlertRow {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function toAlert(row: AlertRow): StoredAlert {
+/** An alert row's pod columns as the record's identity (all four are written together, or none); both engines. */
+export function podIdentity(row: {
+  readonly namespace: string | null;
+  readonly pod: string | null;
+  readonly pod_uid: string | null;
+  readonly service_account: string | null;
+}): PodIdentity | undefined {
+  if (row.namespace === null || row.pod === null) return undefined;
+  return {
+    namespace: row.namespace,
+    pod: row.pod,
+    podUid: row.pod_uid ?? '',
+    serviceAccount: row.service_account ?? '',
+  };
+}
+
+/** The one row -> record mapping (the record -> row one is `params`). */
+function toRecord(row: AlertRow): StoredAlertRecord {
   return {
     id: row.id,
     rule: row.rule,
@@ -91,8 +105,8 @@ function toAlert(row: AlertRow): StoredAlert {
     group: row.grp,
     clientIp: row.client_ip,
     baseDomain: row.base_domain,
-    firstSeen: iso(row.first_seen),
-    lastSeen: iso(row.last_seen),
+    firstSeenMs: row.first_seen,
+    lastSeenMs: row.last_seen,
     count: row.count,
     score: row.score,
     exposure: row.exposure,
@@ -101,13 +115,42 @@ function toAlert(row: AlertRow): StoredAlert {
     samples: JSON.parse(row.samples) as string[],
     features: JSON.parse(row.features) as Record<string, number | string | boolean>,
     status: row.status,
-    namespace: row.namespace,
-    pod: row.pod,
-    podUid: row.pod_uid,
-    serviceAccount: row.service_account,
+    podIdentity: podIdentity(row),
     statusReason: row.status_reason,
-    mutedUntil: row.muted_until === null ? null : iso(row.muted_until),
-    ackedAt: row.acked_at === null ? null : iso(row.acked_at),
+    mutedUntilMs: row.muted_until,
+    ackedAtMs: row.acked_at,
+  };
+}
+
+const toAlert = (row: AlertRow): StoredAlert => storedAlertJson(toRecord(row));
+
+/** The record's columns as statement parameters. */
+function params(alert: Readonly<AlertRecord>, nowMs: number): Record<string, string | number | null> {
+  return {
+    rule: alert.rule,
+    severity: alert.severity,
+    severityRank: severityRank(alert.severity),
+    agentId: alert.agentId,
+    group: alert.group,
+    clientIp: alert.clientIp,
+    baseDomain: alert.baseDomain,
+    firstSeen: alert.firstSeenMs,
+    lastSeen: alert.lastSeenMs,
+    count: alert.count,
+    score: alert.score,
+    exposure: alert.exposure,
+    bytesLeaked: Math.round(alert.bytesLeaked),
+    bytesAttempted: Math.round(alert.bytesAttempted),
+    samples: JSON.stringify(alert.samples),
+    features: JSON.stringify(alert.features),
+    status: alert.status,
+    statusReason: alert.statusReason,
+    mutedUntil: alert.mutedUntilMs,
+    updatedAt: nowMs,
+    namespace: alert.podIdentity?.namespace ?? null,
+    pod: alert.podIdentity?.pod ?? null,
+    podUid: alert.podIdentity?.podUid ?? null,
+    serviceAccount: alert.podIdentity?.serviceAccount ?? null,
   };
 }
 
@@ -115,6 +158,8 @@ export class AlertRepository {
   private readonly insertStmt;
   private readonly updateStmt;
   private readonly getStmt;
+  private readonly findStmt;
+  private readonly merger = new AlertMerger();
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(`
@@ -124,60 +169,54 @@ export class AlertRepository {
       VALUES (@rule, @severity, @severityRank, @agentId, @group, @clientIp, @baseDomain, @firstSeen, @lastSeen,
         @count, @score, @exposure, @bytesLeaked, @bytesAttempted, @samples, @features, @status, @statusReason,
         @mutedUntil, @updatedAt, @namespace, @pod, @podUid, @serviceAccount)`);
-    // status belongs to the analyst once the row exists; an escalation past an ack reopens it
     this.updateStmt = db.prepare(`
-      UPDATE alerts SET
-        status = CASE WHEN status = 'acked' AND @severityRank > severity_rank THEN 'open' ELSE status END,
-        status_reason = CASE WHEN status = 'acked' AND @severityRank > severity_rank
-          THEN 'reopened: escalated to ' || @severity || ' after ack' ELSE status_reason END,
-        severity = @severity, severity_rank = @severityRank, grp = @group, client_ip = @clientIp,
-        last_seen = @lastSeen, count = @count, score = @score, exposure = @exposure,
+      UPDATE alerts SET severity = @severity, severity_rank = @severityRank, grp = @group, client_ip = @clientIp,
+        first_seen = @firstSeen, last_seen = @lastSeen, count = @count, score = @score, exposure = @exposure,
         bytes_leaked = @bytesLeaked, bytes_attempted = @bytesAttempted, samples = @samples,
-        features = @features, updated_at = @updatedAt, namespace = @namespace, pod = @pod, pod_uid = @podUid,
+        features = @features, status = @status, status_reason = @statusReason, muted_until = @mutedUntil,
+        updated_at = @updatedAt, namespace = @namespace, pod = @pod, pod_uid = @podUid,
         service_account = @serviceAccount
       WHERE id = @id`);
     this.getStmt = db.prepare('SELECT * FROM alerts WHERE id = ?');
+    this.findStmt = db.prepare(
+      `SELECT * FROM alerts WHERE agent_id = ? AND base_domain = ? AND rule = ? AND last_seen >= ?
+       ORDER BY last_seen DESC LIMIT 1`,
+    );
   }
 
-  /** Inserts (id null) or updates each alert, all in one transaction; returns the row ids in order. */
+  /**
+   * Upserts each alert (alert-merge.ts), all in one write transaction; returns the row ids in order. A new alert
+   * joins a stored one of the same key seen within `mergeWithinMs` of its first sighting.
+   */
   saveBatch(
-    alerts: readonly { readonly id: number | null; readonly alert: AlertWrite }[],
+    alerts: readonly (Readonly<AlertRecord> & { readonly dbId: number | null })[],
     nowMs: number,
+    mergeWithinMs = 0,
   ): number[] {
-    return this.db.transaction(() => alerts.map(({ id, alert }) => this.save(id, alert, nowMs)))();
+    return this.db
+      .transaction(() => alerts.map((alert) => this.save(alert.dbId, alert, nowMs, mergeWithinMs)))
+      .immediate();
   }
 
-  save(id: number | null, alert: AlertWrite, nowMs: number): number {
-    const params = {
-      rule: alert.rule,
-      severity: alert.severity,
-      severityRank: severityRank(alert.severity),
-      agentId: alert.agentId,
-      group: alert.group,
-      clientIp: alert.clientIp,
-      baseDomain: alert.baseDomain,
-      firstSeen: alert.firstSeenMs,
-      lastSeen: alert.lastSeenMs,
-      count: alert.count,
-      score: alert.score,
-      exposure: alert.exposure,
-      bytesLeaked: Math.round(alert.bytesLeaked),
-      bytesAttempted: Math.round(alert.bytesAttempted),
-      samples: JSON.stringify(alert.samples),
-      features: JSON.stringify(alert.features),
-      status: alert.status,
-      statusReason: alert.statusReason,
-      mutedUntil: alert.mutedUntilMs,
-      updatedAt: nowMs,
-      namespace: alert.podIdentity?.namespace ?? null,
-      pod: alert.podIdentity?.pod ?? null,
-      podUid: alert.podIdentity?.podUid ?? null,
-      serviceAccount: alert.podIdentity?.serviceAccount ?? null,
-    };
-    if (id === null) return Number(this.insertStmt.run(params).lastInsertRowid);
-    const changed = this.updateStmt.run({ ...params, id }).changes;
-    // the row was deleted behind our back (retention, manual cleanup): store it again
-    return changed > 0 ? id : Number(this.insertStmt.run(params).lastInsertRowid);
+  /** Adds this writer's growth of `alert` to row `id` (or to a mergeable row when id is null), else inserts. */
+  save(id: number | null, alert: Readonly<AlertRecord>, nowMs: number, mergeWithinMs = 0): number {
+    const row = (
+      id === null
+        ? mergeWithinMs > 0
+          ? this.findStmt.get(alert.agentId, alert.baseDomain, alert.rule, alert.firstSeenMs - mergeWithinMs)
+          : undefined
+        : this.getStmt.get(id)
+    ) as AlertRow | undefined;
+    let rowId: number;
+    if (row === undefined) {
+      // new, or deleted behind our back (retention, manual cleanup): store it again
+      rowId = Number(this.insertStmt.run(params(alert, nowMs)).lastInsertRowid);
+    } else {
+      rowId = row.id;
+      this.updateStmt.run({ ...params(this.merger.merge(toRecord(row), alert), nowMs), id: rowId });
+    }
+    this.merger.remember(rowId, alert);
+    return rowId;
   }
 
   get(id: number): StoredAlert | undefined {
@@ -234,10 +273,12 @@ export class AlertRepository {
   }
 
   /** Alerts seen at or after `sinceMs`: the server seeds its dedupe with them after a restart. */
-  recent(sinceMs: number): StoredAlert[] {
-    return (
+  recent(sinceMs: number): StoredAlertRecord[] {
+    const alerts = (
       this.db.prepare('SELECT * FROM alerts WHERE last_seen >= ? ORDER BY id').all(sinceMs) as AlertRow[]
-    ).map(toAlert);
+    ).map(toRecord);
+    this.merger.adopt(alerts);
+    return alerts;
   }
 
   /** Returns false when no such alert. */

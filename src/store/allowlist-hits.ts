@@ -32,22 +32,23 @@ export class AllowlistHitRecorder implements EventConsumer {
   /** Batches that could not be written (counted, logged by the caller; never thrown into the queue). */
   failures = 0;
   private readonly pending = new Map<string, Map<string, Pending>>();
-  private readonly write: (rows: readonly Pending[]) => void;
+  private readonly write: (rows: readonly Pending[]) => Promise<void>;
 
+  /** `sink` stores a batch's hits (Store.allowlistHits.add). */
   constructor(
-    db: Db,
+    sink: (hits: readonly EntryHits[]) => Promise<void>,
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {
-    const upsert = db.prepare(
-      `INSERT INTO allowlist_hits (grp, domain, hits, first_hit, last_hit) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (grp, domain) DO UPDATE SET
-         hits = hits + excluded.hits,
-         first_hit = min(first_hit, excluded.first_hit),
-         last_hit = max(last_hit, excluded.last_hit)`,
-    );
-    this.write = db.transaction((rows: readonly Pending[]) => {
-      for (const row of rows) upsert.run(row.group, domainOf(row.ruleId), row.hits, row.first, row.last);
-    });
+    this.write = (rows) =>
+      sink(
+        rows.map((r) => ({
+          group: r.group,
+          domain: domainOf(r.ruleId),
+          hits: r.hits,
+          firstHit: r.first,
+          lastHit: r.last,
+        })),
+      );
   }
 
   consume(batch: readonly QueryEvent[]): void {
@@ -85,13 +86,30 @@ export class AllowlistHitRecorder implements EventConsumer {
     if (this.pending.size === 0) return;
     const rows = [...this.pending.values()].flatMap((byRule) => [...byRule.values()]);
     this.pending.clear();
-    try {
-      this.write(rows);
-    } catch (error) {
+    const fail = (error: unknown): void => {
       this.failures++;
       this.onError(error);
+    };
+    try {
+      this.write(rows).catch(fail);
+    } catch (error) {
+      fail(error);
     }
   }
+}
+
+/** Adds hits per (group, entry domain), in one transaction. */
+export function hitWriter(db: Db): (rows: readonly EntryHits[]) => void {
+  const upsert = db.prepare(
+    `INSERT INTO allowlist_hits (grp, domain, hits, first_hit, last_hit) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (grp, domain) DO UPDATE SET
+       hits = hits + excluded.hits,
+       first_hit = min(first_hit, excluded.first_hit),
+       last_hit = max(last_hit, excluded.last_hit)`,
+  );
+  return db.transaction((rows: readonly EntryHits[]) => {
+    for (const r of rows) upsert.run(r.group, r.domain, r.hits, r.firstHit, r.lastHit);
+  });
 }
 
 /** Every hit row, keyed "group\u0000domain". */

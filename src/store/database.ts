@@ -39,13 +39,17 @@ export function openDatabase(path: string, options: { readonly?: boolean; busyTi
   return db;
 }
 
+/** migrations/NNN-*.sql, in order. */
+export function migrationFiles(): string[] {
+  return readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /^\d{3}-.+\.sql$/.test(f))
+    .sort();
+}
+
 /** Applies every migrations/NNN-*.sql newer than PRAGMA user_version, each in its own transaction. */
 export function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  const files = readdirSync(MIGRATIONS_DIR)
-    .filter((f) => /^\d{3}-.+\.sql$/.test(f))
-    .sort();
-  for (const file of files) {
+  for (const file of migrationFiles()) {
     const version = Number(file.slice(0, 3));
     if (version <= current) continue;
     const sql = readFileSync(join(MIGRATIONS_DIR, file), 'utf8');

@@ -4,8 +4,8 @@
 import { pino } from 'pino';
 import type { EventConsumer } from '../model/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
-import { alertJson, type AlertSnapshot } from '../model/alert.js';
 import { connectionJson, type ConnectionEvent } from '../model/connection-event.js';
+import { alertJson, type AlertRecord } from '../model/alert.js';
 
 /** Bumped only if a field changes meaning or is removed (never so far). */
 export const NDJSON_SCHEMA = 1;
@@ -39,7 +39,7 @@ export const QUERY_FIELDS = [
 ] as const satisfies readonly (keyof QueryEvent)[];
 
 /** An alert as the detection stage holds it (times in epoch ms, row id once stored); AlertState fits. */
-export type AlertRecordInput = AlertSnapshot & { readonly dbId: number | null };
+export type AlertRecordInput = Readonly<AlertRecord> & { readonly dbId: number | null };
 
 export function queryRecord(event: QueryEvent): Record<string, unknown> {
   const out: Record<string, unknown> = { event: 'query', schema: NDJSON_SCHEMA };

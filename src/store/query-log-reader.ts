@@ -18,33 +18,37 @@ export interface QueryFilter {
   readonly limit?: number | undefined;
 }
 
+/** A logged query with the replica that wrote it (store.instance; '' before migration 012). */
+export type LoggedQuery = QueryEvent & { readonly instance: string };
+
 interface SegmentRow {
   readonly last_ts: number;
   readonly rows: string;
+  readonly instance?: string;
 }
 
 /** Newest first, at most `limit` rows (default 1000); equal times keep the order they were logged in, newest first. */
-export function findQueries(db: Db, filter: QueryFilter): QueryEvent[] {
+export function findQueries(db: Db, filter: QueryFilter): LoggedQuery[] {
   const limit = filter.limit ?? 1000;
-  const found: QueryEvent[] = [];
+  const found: LoggedQuery[] = [];
   // Segments come newest-last-query first; once `limit` rows are held, a segment that ends before the oldest of
   // them cannot add a newer one. A segment spans one batch, so rows are roughly but not strictly in time order.
   let cutoff = -Infinity;
   for (const segment of segments(db, filter, 'DESC')) {
     if (segment.last_ts < cutoff) break;
     const matches = decodeMatching(segment, filter);
-    for (let i = matches.length - 1; i >= 0; i--) found.push(matches[i] as QueryEvent);
+    for (let i = matches.length - 1; i >= 0; i--) found.push(matches[i] as LoggedQuery);
     if (found.length >= limit) {
       found.sort(newestFirst);
       found.length = limit;
-      cutoff = (found[limit - 1] as QueryEvent).ts;
+      cutoff = (found[limit - 1] as LoggedQuery).ts;
     }
   }
   return found.sort(newestFirst).slice(0, limit);
 }
 
 /** Every logged query matching `filter`, in the order the segments were written (no limit). */
-export function* scanQueries(db: Db, filter: QueryFilter): Generator<QueryEvent> {
+export function* scanQueries(db: Db, filter: QueryFilter): Generator<LoggedQuery> {
   for (const segment of segments(db, filter, 'ASC')) yield* decodeMatching(segment, filter);
 }
 
@@ -67,15 +71,16 @@ function segments(db: Db, filter: QueryFilter, order: 'ASC' | 'DESC'): IterableI
     where.push('id IN (SELECT segment_id FROM query_log_segment_agents WHERE agent_id = ?)');
     params.push(filter.agent);
   }
-  const sql = `SELECT last_ts, rows FROM query_log_segments
+  const sql = `SELECT * FROM query_log_segments
     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order === 'DESC' ? 'last_ts DESC, id DESC' : 'id'}`;
   return db.prepare(sql).iterate(...params) as IterableIterator<SegmentRow>;
 }
 
 /** The segment's rows that pass `filter`, in logged order. */
-function decodeMatching(segment: SegmentRow, filter: QueryFilter): QueryEvent[] {
+function decodeMatching(segment: SegmentRow, filter: QueryFilter): LoggedQuery[] {
   const matches = nameMatcher(filter.name);
-  const out: QueryEvent[] = [];
+  const instance = segment.instance ?? '';
+  const out: LoggedQuery[] = [];
   for (const e of decodeRows(segment.rows)) {
     if (filter.agent !== undefined && e.agentId !== filter.agent) continue;
     if (filter.decisions !== undefined && !filter.decisions.includes(e.decision)) continue;
@@ -86,7 +91,7 @@ function decodeMatching(segment: SegmentRow, filter: QueryFilter): QueryEvent[] 
     if (filter.sinceMs !== undefined && e.ts < filter.sinceMs) continue;
     if (filter.untilMs !== undefined && e.ts > filter.untilMs) continue;
     if (!matches(e.qname)) continue;
-    out.push(e);
+    out.push({ ...e, instance });
   }
   return out;
 }

@@ -17,15 +17,17 @@ export class QueryLogWriter implements EventConsumer {
   /** Milliseconds between the newest event's arrival and its commit, at the last batch. */
   lagMs = 0;
 
-  /** `maxBytes`: the query log stops growing once the database's used pages reach it (null: no cap). */
+  /** `maxBytes` (store.queryLogMaxMiB): the query log stops growing once the database's used pages reach it (null: no cap). */
   constructor(
     private readonly db: Db,
     private readonly retentionMs: number,
+    /** store.instance: the replica named on each segment and drop count. */
+    private readonly instance = '',
     private readonly maxBytes: number | null = null,
   ) {
     this.pageSize = db.pragma('page_size', { simple: true }) as number;
     const insertSegment = db.prepare(
-      'INSERT INTO query_log_segments (first_ts, last_ts, count, rows) VALUES (?, ?, ?, ?)',
+      'INSERT INTO query_log_segments (first_ts, last_ts, count, rows, instance) VALUES (?, ?, ?, ?, ?)',
     );
     const insertAgent = db.prepare(
       'INSERT INTO query_log_segment_agents (segment_id, agent_id) VALUES (?, ?)',
@@ -40,10 +42,10 @@ export class QueryLogWriter implements EventConsumer {
         if (e.ts < firstTs) firstTs = e.ts;
         if (e.ts > lastTs) lastTs = e.ts;
       }
-      const id = insertSegment.run(firstTs, lastTs, batch.length, rowsJson).lastInsertRowid;
+      const id = insertSegment.run(firstTs, lastTs, batch.length, rowsJson, this.instance).lastInsertRowid;
       for (const agent of agents) insertAgent.run(id, agent);
     });
-    this.insertDrops = db.prepare('INSERT INTO query_log_drops (ts, dropped) VALUES (?, ?)');
+    this.insertDrops = db.prepare('INSERT INTO query_log_drops (ts, dropped, instance) VALUES (?, ?, ?)');
     const deleteAgents = db.prepare(
       'DELETE FROM query_log_segment_agents WHERE segment_id IN (SELECT id FROM query_log_segments WHERE last_ts < ?)',
     );
@@ -81,7 +83,7 @@ export class QueryLogWriter implements EventConsumer {
   }
 
   recordDrops(dropped: number, now = Date.now()): void {
-    this.insertDrops.run(now, dropped);
+    this.insertDrops.run(now, dropped, this.instance);
   }
 
   /**

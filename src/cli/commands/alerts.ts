@@ -1,17 +1,15 @@
-// `dnsward alerts list|show|ack|mute|export`: the analyst's view of detection alerts in the SQLite store.
-import { existsSync } from 'node:fs';
+// `dnsward alerts list|show|ack|mute|export`: the analyst's view of detection alerts in the store (SQLite or the
+// fleet's PostgreSQL).
 import type { Command } from 'commander';
 import { DnswardError } from '../../errors.js';
 import type { AlertStatus, Severity } from '../../model/alert.js';
-import {
-  AlertRepository,
-  isSeverity,
-  type AlertFilter,
-  type StoredAlert,
-} from '../../store/alert-repository.js';
-import { openDatabase, type Db } from '../../store/database.js';
+import { isSeverity, type AlertFilter, type StoredAlert } from '../../store/alert-repository.js';
+import { CONFIG_OPTION, DB_OPTION, withCliStore, type StoreTargetOptions } from '../store-target.js';
 import { processIo, type CommandIo } from '../command-io.js';
 import { parseCount, parseTime } from '../options.js';
+import { existsSync } from 'node:fs';
+import { isPostgresUrl } from '../../store/open-store.js';
+import type { Store } from '../../store/store.js';
 import {
   formatBytes,
   formatJson,
@@ -68,8 +66,7 @@ const CSV_COLUMNS = [
   'serviceAccount',
 ];
 
-export interface ListOptions {
-  readonly db: string;
+export interface ListOptions extends StoreTargetOptions {
   readonly since?: string | undefined;
   readonly severity?: string | undefined;
   readonly rule?: string | undefined;
@@ -84,27 +81,23 @@ export interface ListOptions {
   readonly csv?: boolean | undefined;
 }
 
-export interface ShowOptions {
-  readonly db: string;
+export interface ShowOptions extends StoreTargetOptions {
   readonly queries?: string | undefined;
   readonly json?: boolean | undefined;
 }
 
-export interface AckOptions {
-  readonly db: string;
+export interface AckOptions extends StoreTargetOptions {
   readonly reason?: string | undefined;
 }
 
-export interface MuteOptions {
-  readonly db: string;
+export interface MuteOptions extends StoreTargetOptions {
   readonly domain?: string | undefined;
   readonly agent?: string | undefined;
   readonly reason?: string | undefined;
   readonly until?: string | undefined;
 }
 
-export interface ExportOptions {
-  readonly db: string;
+export interface ExportOptions extends StoreTargetOptions {
   readonly json?: boolean | undefined;
   readonly csv?: boolean | undefined;
 }
@@ -122,32 +115,6 @@ function normaliseDomain(text: string): string {
   const domain = text.trim().toLowerCase().replace(/\.$/, '');
   if (domain === '' || /\s/.test(domain)) throw usage(`--domain: expected a domain name, got "${text}"`);
   return domain;
-}
-
-/** Read-only for list/show/export: the server may be writing; a DB without alerts yet reads as empty. */
-function openReadOnly(path: string): Db {
-  return openDatabase(path, { readonly: true });
-}
-
-function openReadWrite(path: string, mustExist: boolean): Db {
-  if (mustExist && !existsSync(path)) {
-    throw new DnswardError('DNSWARD_ERR_STORE', `no database at ${path} (is --db right?)`);
-  }
-  return openDatabase(path);
-}
-
-function hasAlerts(db: Db): boolean {
-  return (
-    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alerts'").get() !== undefined
-  );
-}
-
-function withDb<T>(db: Db, fn: (db: Db) => T): T {
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
 }
 
 function tableRow(a: StoredAlert): Record<string, Cell> {
@@ -207,25 +174,21 @@ export function buildFilter(options: ListOptions, now: number): AlertFilter {
   };
 }
 
-export function alertsList(options: ListOptions, io: AlertsIo = processIo): void {
+export async function alertsList(options: ListOptions, io: AlertsIo = processIo): Promise<void> {
   const format = selectFormat(options);
   const filter = buildFilter(options, io.now());
-  const alerts = withDb(openReadOnly(options.db), (db) =>
-    hasAlerts(db) ? new AlertRepository(db).list(filter) : [],
-  );
+  const alerts = await withCliStore(options, true, (store) => store.alerts.list(filter));
   printAlerts(io, alerts, format);
 }
 
-export function alertsShow(id: string, options: ShowOptions, io: AlertsIo = processIo): void {
+export async function alertsShow(id: string, options: ShowOptions, io: AlertsIo = processIo): Promise<void> {
   const alertId = parseId(id);
   const limit = options.queries === undefined ? 20 : parseCount('--queries', options.queries);
   const format = selectFormat(options);
-  withDb(openReadOnly(options.db), (db) => {
-    const repo = hasAlerts(db) ? new AlertRepository(db) : null;
-    const alert = repo?.get(alertId);
-    if (repo === null || alert === undefined)
-      throw new DnswardError('DNSWARD_ERR_NOT_FOUND', `no alert ${id}`);
-    const queries = repo.sampleQueries(alert, limit);
+  await withCliStore(options, true, async (store) => {
+    const alert = await store.alerts.get(alertId);
+    if (alert === undefined) throw new DnswardError('DNSWARD_ERR_NOT_FOUND', `no alert ${id}`);
+    const queries = await sampleQueries(store, alert, limit);
     if (format === 'json') {
       io.out(formatJson({ alert, queries }));
       return;
@@ -269,17 +232,18 @@ export function alertsShow(id: string, options: ShowOptions, io: AlertsIo = proc
   });
 }
 
-export function alertsAck(id: string, options: AckOptions, io: AlertsIo = processIo): void {
+export async function alertsAck(id: string, options: AckOptions, io: AlertsIo = processIo): Promise<void> {
   const alertId = parseId(id);
-  withDb(openReadWrite(options.db, true), (db) => {
-    if (!new AlertRepository(db).ack(alertId, io.now(), options.reason ?? null)) {
+  mustExist(options);
+  await withCliStore(options, false, async (store) => {
+    if (!(await store.alerts.ack(alertId, io.now(), options.reason ?? null))) {
       throw new DnswardError('DNSWARD_ERR_NOT_FOUND', `no alert ${id}`);
     }
   });
   io.out(`acked alert ${String(alertId)}\n`);
 }
 
-export function alertsMute(options: MuteOptions, io: AlertsIo = processIo): void {
+export async function alertsMute(options: MuteOptions, io: AlertsIo = processIo): Promise<void> {
   if (options.domain === undefined && options.agent === undefined)
     throw usage('mute: give --domain and/or --agent');
   if (options.reason === undefined || options.reason.trim() === '') throw usage('mute: --reason is required');
@@ -292,7 +256,7 @@ export function alertsMute(options: MuteOptions, io: AlertsIo = processIo): void
     reason: options.reason.trim(),
     untilMs,
   };
-  const result = withDb(openReadWrite(options.db, false), (db) => new AlertRepository(db).mute(mute, now));
+  const result = await withCliStore(options, false, (store) => store.alerts.mute(mute, now));
   const what = [mute.domain && `domain ${mute.domain}`, mute.agentId && `agent ${mute.agentId}`]
     .filter(Boolean)
     .join(' and ');
@@ -300,20 +264,48 @@ export function alertsMute(options: MuteOptions, io: AlertsIo = processIo): void
   io.out(`mute ${String(result.id)}: ${what} ${until}; ${String(result.muted)} open alert(s) marked muted\n`);
 }
 
-export function alertsExport(options: ExportOptions, io: AlertsIo = processIo): void {
+export async function alertsExport(options: ExportOptions, io: AlertsIo = processIo): Promise<void> {
   const format = selectFormat(options, 'ndjson');
-  withDb(openReadOnly(options.db), (db) => {
-    if (!hasAlerts(db)) {
-      printAlerts(io, [], format);
-      return;
-    }
-    const repo = new AlertRepository(db);
-    if (format === 'ndjson') {
-      for (const alert of repo.iterateAll()) io.out(`${JSON.stringify(alert)}\n`);
-      return;
-    }
-    printAlerts(io, [...repo.iterateAll()], format);
+  const alerts = await withCliStore(options, true, (store) => store.alerts.all());
+  if (format === 'ndjson') {
+    for (const alert of alerts) io.out(`${JSON.stringify(alert)}\n`);
+    return;
+  }
+  printAlerts(io, alerts, format);
+}
+
+/** Query-log rows of the alert's agent under its base domain in [firstSeen, lastSeen], newest first. */
+async function sampleQueries(
+  store: Store,
+  alert: StoredAlert,
+  limit: number,
+): Promise<Record<string, Cell>[]> {
+  const base = alert.baseDomain;
+  const anyDomain = base === '*' || base.startsWith('(');
+  const found = await store.queryLog.find({
+    agent: alert.agentId,
+    name: anyDomain ? undefined : `*.${base}`,
+    sinceMs: Date.parse(alert.firstSeen),
+    untilMs: Date.parse(alert.lastSeen),
+    limit,
   });
+  return found.map((q) => ({
+    ts: new Date(q.ts).toISOString(),
+    clientIp: q.clientIp,
+    qname: q.qname,
+    qtype: q.qtype,
+    decision: q.decision,
+    rcode: q.rcode,
+  }));
+}
+
+/** Writing to a SQLite file that is not there is a wrong --db, not a new store. */
+function mustExist(options: StoreTargetOptions): void {
+  const db = options.db ?? (options.config === undefined ? 'dnsward.db' : undefined);
+  if (db === undefined || isPostgresUrl(db)) return;
+  const path = db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : db;
+  if (!existsSync(path))
+    throw new DnswardError('DNSWARD_ERR_STORE', `no database at ${path} (is --db right?)`);
 }
 
 export function registerAlerts(program: Command): void {
@@ -324,7 +316,8 @@ export function registerAlerts(program: Command): void {
   alerts
     .command('list')
     .description('alerts, most recently active first (table; --json or --csv)')
-    .option('--db <file>', 'SQLite database', 'dnsward.db')
+    .option(...DB_OPTION)
+    .option(...CONFIG_OPTION)
     .option('--since <when>', 'active since: a duration ago (30m, 1h, 7d) or an ISO 8601 time')
     .option('--severity <level>', 'minimum severity: low | medium | high | critical')
     .option('--rule <id>', 'only this rule (e.g. unique-subdomains)')
@@ -343,7 +336,8 @@ export function registerAlerts(program: Command): void {
     .command('show')
     .description('one alert: evidence, sample names and its queries from the query log')
     .argument('<id>', 'alert id')
-    .option('--db <file>', 'SQLite database', 'dnsward.db')
+    .option(...DB_OPTION)
+    .option(...CONFIG_OPTION)
     .option('--queries <n>', 'query-log rows to show', '20')
     .option('--json', 'JSON {alert, queries}')
     .action((id: string, options: ShowOptions) => alertsShow(id, options));
@@ -352,14 +346,16 @@ export function registerAlerts(program: Command): void {
     .command('ack')
     .description('acknowledge an alert (it reopens if it escalates afterwards)')
     .argument('<id>', 'alert id')
-    .option('--db <file>', 'SQLite database', 'dnsward.db')
+    .option(...DB_OPTION)
+    .option(...CONFIG_OPTION)
     .option('--reason <text>', 'note kept with the alert')
     .action((id: string, options: AckOptions) => alertsAck(id, options));
 
   alerts
     .command('mute')
     .description('mute alerts for a base domain and/or an agent; new ones are stored as muted')
-    .option('--db <file>', 'SQLite database', 'dnsward.db')
+    .option(...DB_OPTION)
+    .option(...CONFIG_OPTION)
     .option('--domain <domain>', 'base domain (and everything below it)')
     .option('--agent <id>', 'agent id')
     .option('--reason <text>', 'why (required)')
@@ -369,7 +365,8 @@ export function registerAlerts(program: Command): void {
   alerts
     .command('export')
     .description('every alert: NDJSON by default, or --json / --csv')
-    .option('--db <file>', 'SQLite database', 'dnsward.db')
+    .option(...DB_OPTION)
+    .option(...CONFIG_OPTION)
     .option('--json', 'one JSON array')
     .option('--csv', 'CSV')
     .action((options: ExportOptions) => alertsExport(options));

@@ -1,10 +1,9 @@
 // `dnsward quarantine list|release`: see and lift the containment a running server applied.
 import type { Command } from 'commander';
 import { DnswardError } from '../../errors.js';
-import { openDatabase } from '../../store/database.js';
 import type { Quarantine } from '../../model/quarantine.js';
-import { QuarantineRepository } from '../../store/quarantine-repository.js';
 import { processIo, type CommandIo } from '../command-io.js';
+import { CONFIG_OPTION, DB_OPTION, withCliStore, type StoreTargetOptions } from '../store-target.js';
 import { formatRows, selectFormat } from '../output.js';
 
 const COLUMNS = ['id', 'agentId', 'group', 'scope', 'baseDomain', 'createdAt', 'until', 'status', 'reason'];
@@ -20,53 +19,47 @@ function view(q: Quarantine, now: number): Record<string, string | number | null
   };
 }
 
-export interface QuarantineListOptions {
-  readonly db: string;
+export interface QuarantineListOptions extends StoreTargetOptions {
   readonly all?: boolean | undefined;
   readonly json?: boolean | undefined;
   readonly csv?: boolean | undefined;
 }
 
-export interface QuarantineReleaseOptions {
-  readonly db: string;
+export interface QuarantineReleaseOptions extends StoreTargetOptions {
   readonly agent?: string | undefined;
 }
 
 /** `quarantine list`: active quarantines (all with --all). */
-export function quarantineList(options: QuarantineListOptions, io: CommandIo = processIo): void {
+export async function quarantineList(
+  options: QuarantineListOptions,
+  io: CommandIo = processIo,
+): Promise<void> {
   const format = selectFormat(options);
-  const db = openDatabase(options.db, { readonly: true });
-  try {
+  await withCliStore(options, true, async (store) => {
     const now = io.now();
-    const repo = new QuarantineRepository(db);
-    const rows = (options.all ? repo.all() : repo.active(now)).map((q) => view(q, now));
+    const repo = store.quarantines;
+    const rows = (options.all ? await repo.all() : await repo.active(now)).map((q) => view(q, now));
     io.out(formatRows(rows, format === 'table' ? COLUMNS : Object.keys(rows[0] ?? {}), format));
-  } finally {
-    db.close();
-  }
+  });
 }
 
 /** `quarantine release`: by id, or every active quarantine of `--agent`. */
-export function quarantineRelease(
+export async function quarantineRelease(
   id: string | undefined,
   options: QuarantineReleaseOptions,
   io: CommandIo = processIo,
-): void {
+): Promise<void> {
   if ((id === undefined) === (options.agent === undefined)) {
     throw new DnswardError('DNSWARD_ERR_USAGE', 'give a quarantine id or --agent, not both');
   }
-  const db = openDatabase(options.db);
-  try {
-    const repo = new QuarantineRepository(db);
-    const released =
-      id !== undefined
-        ? repo.release({ id: Number(id) }, io.now())
-        : repo.release({ agentId: options.agent ?? '' }, io.now());
+  await withCliStore(options, false, async (store) => {
+    const released = await store.quarantines.release(
+      id !== undefined ? { id: Number(id) } : { agentId: options.agent ?? '' },
+      io.now(),
+    );
     if (released === 0) throw new DnswardError('DNSWARD_ERR_NOT_FOUND', 'no active quarantine matched');
     io.out(`released ${released} quarantine(s)\n`);
-  } finally {
-    db.close();
-  }
+  });
 }
 
 export function registerQuarantine(program: Command): void {
@@ -74,7 +67,8 @@ export function registerQuarantine(program: Command): void {
   quarantine
     .command('list')
     .description('active quarantines (with --all, also released and expired ones)')
-    .option('--db <file>', 'SQLite database', 'dnsward.db')
+    .option(...DB_OPTION)
+    .option(...CONFIG_OPTION)
     .option('--all', 'include released and expired quarantines')
     .option('--json', 'JSON array')
     .option('--csv', 'CSV')
@@ -86,6 +80,7 @@ export function registerQuarantine(program: Command): void {
     )
     .argument('[id]', 'quarantine id')
     .option('--agent <id>', 'release every active quarantine of this agent')
-    .option('--db <file>', 'SQLite database', 'dnsward.db')
+    .option(...DB_OPTION)
+    .option(...CONFIG_OPTION)
     .action((id: string | undefined, options: QuarantineReleaseOptions) => quarantineRelease(id, options));
 }

@@ -1,8 +1,7 @@
 // `dnsward queries`: which agent resolved what, when — filtered from the query log.
 import type { Command } from 'commander';
-import { openDatabase } from '../../store/database.js';
-import { findQueries } from '../../store/query-log-reader.js';
 import { processIo, type CommandIo } from '../command-io.js';
+import { CONFIG_OPTION, DB_OPTION, withCliStore } from '../store-target.js';
 import { formatRows } from '../output.js';
 import { parseCount, parseTime } from '../options.js';
 
@@ -22,10 +21,12 @@ const COLUMNS = [
   'rcode',
   'answeredBy',
   'latencyUs',
+  'instance',
 ];
 
 export interface QueriesOptions {
-  db: string;
+  db?: string;
+  config?: string;
   agent?: string;
   name?: string;
   decision?: string;
@@ -41,10 +42,10 @@ export interface QueriesOptions {
 }
 
 /** `dnsward queries`: logged queries matching the filters, newest first. */
-export function queries(options: QueriesOptions, io: CommandIo = processIo): void {
-  const db = openDatabase(options.db, { readonly: true });
-  try {
-    const events = findQueries(db, {
+export async function queries(options: QueriesOptions, io: CommandIo = processIo): Promise<void> {
+  const limit = parseCount('--limit', options.limit, MAX_LIMIT);
+  await withCliStore(options, true, async (store) => {
+    const events = await store.queryLog.find({
       agent: options.agent,
       name: options.name,
       decisions: options.decision === undefined ? undefined : [options.decision],
@@ -54,21 +55,20 @@ export function queries(options: QueriesOptions, io: CommandIo = processIo): voi
       serviceAccount: options.serviceAccount,
       sinceMs: options.since === undefined ? undefined : parseTime('--since', options.since, io.now()),
       untilMs: options.until === undefined ? undefined : parseTime('--until', options.until, io.now()),
-      limit: parseCount('--limit', options.limit, MAX_LIMIT),
+      limit,
     });
     const rows = events.map((e) => ({ ...e, ts: new Date(e.ts).toISOString() }));
     const format = options.json ? 'json' : options.csv ? 'csv' : 'table';
     io.out(formatRows(rows, format === 'table' ? COLUMNS : Object.keys(rows[0] ?? { ts: 0 }), format));
-  } finally {
-    db.close();
-  }
+  });
 }
 
 export function registerQueries(program: Command): void {
   program
     .command('queries')
     .description('list logged queries, newest first')
-    .option('--db <file>', 'SQLite database', 'dnsward.db')
+    .option(...DB_OPTION)
+    .option(...CONFIG_OPTION)
     .option('--agent <id>', 'only this agent')
     .option('--name <name>', 'exact name, or "*.example.org" for a name and everything below it')
     .option('--decision <decision>', 'allow | deny | would-deny | malformed | ...')

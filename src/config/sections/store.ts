@@ -1,10 +1,33 @@
-// store: the SQLite database for the query log and alerts, and the hand-off queue in front of it.
+// store: where the query log, alerts and quarantines live (a SQLite file or one PostgreSQL for the fleet), and the
+// hand-off queue in front of it.
 import { z } from 'zod';
 import { dnstapSection } from './dnstap.js';
 
 export const storeSection = z
   .object({
     path: z.string().default('dnsward.db').describe('SQLite file, relative to the working directory'),
+    url: z
+      .string()
+      .regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'expected sqlite:<path> or postgres://…')
+      .nullable()
+      .default(null)
+      .describe(
+        'store URL: null or sqlite:<path> = the SQLite file; postgres://… = one PostgreSQL shared by every replica ' +
+          '(PG* environment variables and ~/.pgpass fill what it leaves out; sslmode, sslrootcert, sslcert, sslkey pass through)',
+      ),
+    passwordFile: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe(
+        'file holding the PostgreSQL password (a mounted Secret); null = URL, PGPASSWORD or ~/.pgpass',
+      ),
+    instance: z
+      .string()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe('name of this replica on every query-log row; null = $POD_NAME, else the hostname'),
     queryLog: z.boolean().default(true).describe('store every query event'),
     ndjson: z
       .string()

@@ -16,7 +16,8 @@ import {
 } from '../../../src/cli/commands/alerts.js';
 import { parseTime } from '../../../src/cli/options.js';
 import { DnswardError } from '../../../src/errors.js';
-import { AlertRepository, type AlertWrite } from '../../../src/store/alert-repository.js';
+import type { AlertRecord } from '../../../src/model/alert.js';
+import { AlertRepository } from '../../../src/store/alert-repository.js';
 import { openDatabase } from '../../../src/store/database.js';
 import { QueryLogWriter } from '../../../src/store/query-log-writer.js';
 import { event } from '../detect/scenario.js';
@@ -24,7 +25,7 @@ import { event } from '../detect/scenario.js';
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 const MAIN = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
 
-function write(overrides: Partial<AlertWrite>): AlertWrite {
+function write(overrides: Partial<AlertRecord>): AlertRecord {
   return {
     rule: 'unique-subdomains',
     severity: 'high',
@@ -96,39 +97,39 @@ describe('dnsward alerts', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('list prints a table, most recently active first', () => {
+  it('list prints a table, most recently active first', async () => {
     const io = capture();
-    alertsList({ db }, io);
+    await alertsList({ db }, io);
     const lines = io.text().trimEnd().split('\n');
     assert.match(lines[0] ?? '', /^id\s+severity\s+rule\s+agentId\s+baseDomain/);
     assert.equal(lines.length, 4);
     assert.match(lines[3] ?? '', /null-qtype/);
   });
 
-  it('list filters by minimum severity, rule, agent, domain, status and since', () => {
-    const ids = (options: Record<string, string>): number[] => {
+  it('list filters by minimum severity, rule, agent, domain, status and since', async () => {
+    const ids = async (options: Record<string, string>): Promise<number[]> => {
       const io = capture();
-      alertsList({ db, json: true, ...options }, io);
+      await alertsList({ db, json: true, ...options }, io);
       return (JSON.parse(io.text()) as { id: number }[]).map((a) => a.id).sort();
     };
-    assert.deepEqual(ids({ severity: 'medium' }), [1, 2]);
-    assert.deepEqual(ids({ severity: 'HIGH' }), [1]);
-    assert.deepEqual(ids({ rule: 'null-qtype' }), [2]);
-    assert.deepEqual(ids({ agent: 'agent-b' }), [2]);
-    assert.deepEqual(ids({ domain: 'tunnel-example.org' }), [1]);
+    assert.deepEqual(await ids({ severity: 'medium' }), [1, 2]);
+    assert.deepEqual(await ids({ severity: 'HIGH' }), [1]);
+    assert.deepEqual(await ids({ rule: 'null-qtype' }), [2]);
+    assert.deepEqual(await ids({ agent: 'agent-b' }), [2]);
+    assert.deepEqual(await ids({ domain: 'tunnel-example.org' }), [1]);
     assert.deepEqual(
-      ids({ domain: 'example.org' }),
+      await ids({ domain: 'example.org' }),
       [],
       'label boundary: tunnel-example.org is not under example.org',
     );
-    assert.deepEqual(ids({ status: 'open' }), [1, 2, 3]);
-    assert.deepEqual(ids({ since: '1m' }), [1, 3]);
-    assert.deepEqual(ids({ since: new Date(T0 + 45_000).toISOString() }), [1, 3]);
+    assert.deepEqual(await ids({ status: 'open' }), [1, 2, 3]);
+    assert.deepEqual(await ids({ since: '1m' }), [1, 3]);
+    assert.deepEqual(await ids({ since: new Date(T0 + 45_000).toISOString() }), [1, 3]);
   });
 
-  it('list --json keeps the DESIGN.md alert shape', () => {
+  it('list --json keeps the DESIGN.md alert shape', async () => {
     const io = capture();
-    alertsList({ db, json: true, rule: 'unique-subdomains' }, io);
+    await alertsList({ db, json: true, rule: 'unique-subdomains' }, io);
     const [alert] = JSON.parse(io.text()) as Record<string, unknown>[];
     assert.ok(alert);
     for (const key of [
@@ -155,36 +156,36 @@ describe('dnsward alerts', () => {
     assert.equal(alert.firstSeen, new Date(T0).toISOString());
   });
 
-  it('list --csv quotes fields per RFC 4180', () => {
+  it('list --csv quotes fields per RFC 4180', async () => {
     const io = capture();
-    alertsList({ db, csv: true, rule: 'lexical-anomaly' }, io);
+    await alertsList({ db, csv: true, rule: 'lexical-anomaly' }, io);
     const [header, row] = io.text().trimEnd().split('\n');
     assert.match(header ?? '', /^id,rule,severity,agentId,group,clientIp,baseDomain,firstSeen,lastSeen/);
     assert.match(row ?? '', /"x,""y"".cdn-example.com"/);
   });
 
-  it('rejects bad filters and two formats as usage errors', () => {
-    const usage = (fn: () => void): void =>
-      assert.throws(fn, (e: unknown) => e instanceof DnswardError && e.code === 'DNSWARD_ERR_USAGE');
-    usage(() => alertsList({ db, severity: 'urgent' }, capture()));
-    usage(() => alertsList({ db, status: 'closed' }, capture()));
-    usage(() => alertsList({ db, since: 'yesterday' }, capture()));
-    usage(() => alertsList({ db, json: true, csv: true }, capture()));
-    usage(() => alertsShow('abc', { db }, capture()));
-    usage(() => alertsMute({ db, reason: 'x' }, capture()));
-    usage(() => alertsMute({ db, domain: 'example.org' }, capture()));
+  it('rejects bad filters and two formats as usage errors', async () => {
+    const usage = (fn: () => Promise<void>): Promise<void> =>
+      assert.rejects(fn, (e: unknown) => e instanceof DnswardError && e.code === 'DNSWARD_ERR_USAGE');
+    await usage(() => alertsList({ db, severity: 'urgent' }, capture()));
+    await usage(() => alertsList({ db, status: 'closed' }, capture()));
+    await usage(() => alertsList({ db, since: 'yesterday' }, capture()));
+    await usage(() => alertsList({ db, json: true, csv: true }, capture()));
+    await usage(() => alertsShow('abc', { db }, capture()));
+    await usage(() => alertsMute({ db, reason: 'x' }, capture()));
+    await usage(() => alertsMute({ db, domain: 'example.org' }, capture()));
   });
 
-  it('show prints evidence, samples and the query-log rows of the alert', () => {
+  it('show prints evidence, samples and the query-log rows of the alert', async () => {
     const io = capture();
-    alertsShow('1', { db }, io);
+    await alertsShow('1', { db }, io);
     const text = io.text();
     assert.match(text, /rule:\s+unique-subdomains/);
     assert.match(text, /uniqueSubdomains5m = 120/);
     assert.match(text, /aaaa\.x\.tunnel-example\.org/);
     assert.match(text, /cccc\.x\.tunnel-example\.org/);
     const json = capture();
-    alertsShow('1', { db, json: true }, json);
+    await alertsShow('1', { db, json: true }, json);
     const doc = JSON.parse(json.text()) as { alert: { id: number }; queries: { qname: string }[] };
     assert.equal(doc.alert.id, 1);
     assert.deepEqual(
@@ -193,29 +194,29 @@ describe('dnsward alerts', () => {
     );
   });
 
-  it('show of a missing alert is not found', () => {
-    assert.throws(
+  it('show of a missing alert is not found', async () => {
+    await assert.rejects(
       () => alertsShow('42', { db }, capture()),
       (e: unknown) => e instanceof DnswardError && e.code === 'DNSWARD_ERR_NOT_FOUND',
     );
   });
 
-  it('ack and mute change status', () => {
-    alertsAck('2', { db, reason: 'known lab host' }, capture());
+  it('ack and mute change status', async () => {
+    await alertsAck('2', { db, reason: 'known lab host' }, capture());
     const io = capture();
-    alertsMute({ db, domain: 'cdn-example.com', reason: 'CDN noise', until: '7d' }, io);
+    await alertsMute({ db, domain: 'cdn-example.com', reason: 'CDN noise', until: '7d' }, io);
     assert.match(io.text(), /1 open alert\(s\) marked muted/);
     const list = capture();
-    alertsList({ db, json: true }, list);
+    await alertsList({ db, json: true }, list);
     const status = Object.fromEntries(
       (JSON.parse(list.text()) as { id: number; status: string }[]).map((a) => [a.id, a.status]),
     );
     assert.deepEqual(status, { 1: 'open', 2: 'acked', 3: 'muted' });
   });
 
-  it('export writes NDJSON by default', () => {
+  it('export writes NDJSON by default', async () => {
     const io = capture();
-    alertsExport({ db }, io);
+    await alertsExport({ db }, io);
     const lines = io.text().trimEnd().split('\n');
     assert.equal(lines.length, 3);
     assert.deepEqual(

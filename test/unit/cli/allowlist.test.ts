@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { allowlistCheck, allowlistStale, allowlistSuggest } from '../../../src/cli/commands/allowlist.js';
-import { AllowlistHitRecorder } from '../../../src/store/allowlist-hits.js';
+import { AllowlistHitRecorder, hitWriter } from '../../../src/store/allowlist-hits.js';
 import { openDatabase } from '../../../src/store/database.js';
 import { QueryLogWriter } from '../../../src/store/query-log-writer.js';
 import { event } from '../detect/scenario.js';
@@ -22,9 +22,11 @@ describe('dnsward allowlist', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   before(() => {
     const handle = openDatabase(db);
-    new AllowlistHitRecorder(handle).consume([
-      event({ group: 'clean', ruleId: 'clean-list.yaml:3 api.example.org', ts: now - DAY }),
-    ]);
+    const write = hitWriter(handle);
+    new AllowlistHitRecorder((rows) => {
+      write(rows);
+      return Promise.resolve();
+    }).consume([event({ group: 'clean', ruleId: 'clean-list.yaml:3 api.example.org', ts: now - DAY })]);
     new QueryLogWriter(handle, 365 * DAY).consume(
       ['a1', 'a2', 'a3'].map((label, i) =>
         event({

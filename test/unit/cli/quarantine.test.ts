@@ -32,47 +32,47 @@ describe('dnsward quarantine', () => {
     handle.close();
   });
 
-  it('list shows active quarantines as a table', () => {
+  it('list shows active quarantines as a table', async () => {
     const io = captureIo(T0 + 120_000);
-    quarantineList({ db }, io);
+    await quarantineList({ db }, io);
     const lines = io.stdout().trimEnd().split('\n');
     assert.match(lines[0] ?? '', /^id\s+agentId\s+group\s+scope\s+baseDomain/);
     assert.equal(lines.length, 3);
     assert.ok(lines.slice(1).every((line) => line.includes('agent-a') && line.includes('active')));
   });
 
-  it('list --all --json includes expired ones with their status', () => {
+  it('list --all --json includes expired ones with their status', async () => {
     const io = captureIo(T0 + 120_000);
-    quarantineList({ db, all: true, json: true }, io);
+    await quarantineList({ db, all: true, json: true }, io);
     const rows = JSON.parse(io.stdout()) as { agentId: string; status: string; until: string }[];
     assert.equal(rows.length, 3);
     assert.equal(rows.find((r) => r.agentId === 'agent-b')?.status, 'expired');
     assert.equal(rows[0]?.until, new Date(T0 + 600_000).toISOString());
   });
 
-  it('release needs an id or --agent, not both', () => {
+  it('release needs an id or --agent, not both', async () => {
     for (const [id, agent] of [
       [undefined, undefined],
       ['1', 'agent-a'],
     ] as const) {
-      assert.throws(
+      await assert.rejects(
         () => quarantineRelease(id, { db, agent }, captureIo(T0)),
         (e: unknown) => e instanceof DnswardError && e.code === 'DNSWARD_ERR_USAGE',
       );
     }
   });
 
-  it('release by id, then every quarantine of an agent, then nothing is left to release', () => {
+  it('release by id, then every quarantine of an agent, then nothing is left to release', async () => {
     const io = captureIo(T0 + 120_000);
-    quarantineRelease('1', { db }, io);
-    quarantineRelease(undefined, { db, agent: 'agent-a' }, io);
+    await quarantineRelease('1', { db }, io);
+    await quarantineRelease(undefined, { db, agent: 'agent-a' }, io);
     assert.equal(io.stdout(), 'released 1 quarantine(s)\nreleased 1 quarantine(s)\n');
-    assert.throws(
+    await assert.rejects(
       () => quarantineRelease(undefined, { db, agent: 'agent-a' }, io),
       (e: unknown) => e instanceof DnswardError && e.code === 'DNSWARD_ERR_NOT_FOUND',
     );
     const list = captureIo(T0 + 120_000);
-    quarantineList({ db, all: true, json: true }, list);
+    await quarantineList({ db, all: true, json: true }, list);
     const rows = JSON.parse(list.stdout()) as { agentId: string; status: string }[];
     assert.deepEqual(
       rows.filter((r) => r.agentId === 'agent-a').map((r) => r.status),

@@ -30,45 +30,43 @@ describe('dnsward queries', () => {
     handle.close();
   });
 
-  const json = (options: Record<string, string>): { qname: string; ts: string }[] => {
+  const json = async (options: Record<string, string>): Promise<{ qname: string; ts: string }[]> => {
     const io = captureIo(T0 + 3000);
-    queries({ db, limit: '1000', json: true, ...options }, io);
+    await queries({ db, limit: '1000', json: true, ...options }, io);
     return JSON.parse(io.stdout()) as { qname: string; ts: string }[];
   };
 
-  it('prints a table, newest first', () => {
+  it('prints a table, newest first', async () => {
     const io = captureIo(T0 + 3000);
-    queries({ db, limit: '1000' }, io);
+    await queries({ db, limit: '1000' }, io);
     const lines = io.stdout().trimEnd().split('\n');
     assert.match(lines[0] ?? '', /^ts\s+agentId\s+group\s+clientIp/);
     assert.equal(lines.length, 4);
     assert.match(lines[1] ?? '', /cdn\.example\.org/);
   });
 
-  it('filters by agent, decision, group, name, since and limit', () => {
+  it('filters by agent, decision, group, name, since and limit', async () => {
     assert.deepEqual(
-      json({ agent: 'agent-b' }).map((q) => q.qname),
+      (await json({ agent: 'agent-b' })).map((q) => q.qname),
       ['x.tunnel.test'],
     );
     assert.deepEqual(
-      json({ decision: 'deny' }).map((q) => q.qname),
+      (await json({ decision: 'deny' })).map((q) => q.qname),
       ['x.tunnel.test'],
     );
     assert.deepEqual(
-      json({ group: 'other' }).map((q) => q.qname),
+      (await json({ group: 'other' })).map((q) => q.qname),
       ['cdn.example.org'],
     );
+    assert.deepEqual((await json({ name: '*.example.org' })).map((q) => q.qname).sort(), [
+      'api.example.org',
+      'cdn.example.org',
+    ]);
     assert.deepEqual(
-      json({ name: '*.example.org' })
-        .map((q) => q.qname)
-        .sort(),
-      ['api.example.org', 'cdn.example.org'],
-    );
-    assert.deepEqual(
-      json({ since: new Date(T0 + 1500).toISOString() }).map((q) => q.qname),
+      (await json({ since: new Date(T0 + 1500).toISOString() })).map((q) => q.qname),
       ['cdn.example.org'],
     );
-    assert.equal(json({ limit: '1' }).length, 1);
-    assert.equal(json({})[2]?.ts, new Date(T0).toISOString());
+    assert.equal((await json({ limit: '1' })).length, 1);
+    assert.equal((await json({}))[2]?.ts, new Date(T0).toISOString());
   });
 });

@@ -10,10 +10,14 @@ import { detectionSection } from '../../../src/config/sections/detection.js';
 import { createDetectionConsumer } from '../../../src/detect/consumer.js';
 import { AlertRepository } from '../../../src/store/alert-repository.js';
 import { openDatabase } from '../../../src/store/database.js';
+import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import { T0, tunnel } from './scenario.js';
 
 const zone = 'x.tunnel-example.org';
 const config = detectionSection.parse({ alerts: { mutesRefreshSeconds: 1 } });
+
+const open = (path: string): SqliteStore =>
+  new SqliteStore(path, { instance: 'test', retentionMs: 86_400_000 });
 
 describe('createDetectionConsumer', () => {
   let dir: string;
@@ -22,18 +26,19 @@ describe('createDetectionConsumer', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('stores alerts per batch and updates the same rows on later batches', () => {
-    const db = openDatabase(join(dir, 'a.db'));
-    const consumer = createDetectionConsumer({ db, config, now: () => T0 });
+  it('stores alerts per batch and updates the same rows on later batches', async () => {
+    const store = open(join(dir, 'a.db'));
+    const db = store.db;
+    const consumer = await createDetectionConsumer({ alerts: store.alerts, config, now: () => T0 });
     const events = tunnel({ zone, count: 200, intervalMs: 500 });
-    consumer.consume(events.slice(0, 40));
+    await consumer.consume(events.slice(0, 40));
     const repo = new AlertRepository(db);
     const first = repo.list({ rule: 'unique-subdomains' });
     assert.equal(first.length, 1);
     const [before] = first;
     assert.ok(before);
     assert.equal(before.severity, 'medium');
-    consumer.consume(events.slice(40));
+    await consumer.consume(events.slice(40));
     const second = repo.list({ rule: 'unique-subdomains' });
     assert.equal(second.length, 1);
     const [after] = second;
@@ -44,15 +49,20 @@ describe('createDetectionConsumer', () => {
     db.close();
   });
 
-  it('continues the same alerts after a restart instead of duplicating them', () => {
+  it('continues the same alerts after a restart instead of duplicating them', async () => {
     const path = join(dir, 'b.db');
     const events = tunnel({ zone, count: 200, intervalMs: 500 });
-    let db = openDatabase(path);
-    createDetectionConsumer({ db, config, now: () => T0 }).consume(events.slice(0, 100));
-    const before = new AlertRepository(db).list().length;
-    db.close();
-    db = openDatabase(path);
-    createDetectionConsumer({ db, config, now: () => T0 + 60_000 }).consume(events.slice(100));
+    let store = open(path);
+    await (
+      await createDetectionConsumer({ alerts: store.alerts, config, now: () => T0 })
+    ).consume(events.slice(0, 100));
+    const before = new AlertRepository(store.db).list().length;
+    store.db.close();
+    store = open(path);
+    const db = store.db;
+    await (
+      await createDetectionConsumer({ alerts: store.alerts, config, now: () => T0 + 60_000 })
+    ).consume(events.slice(100));
     const repo = new AlertRepository(db);
     assert.equal(repo.list().length, before);
     const unique = repo.list({ rule: 'unique-subdomains' })[0];
@@ -60,19 +70,22 @@ describe('createDetectionConsumer', () => {
     db.close();
   });
 
-  it('applies mutes written by the CLI while it runs, and keeps acks', () => {
-    const db = openDatabase(join(dir, 'c.db'));
+  it('applies mutes written by the CLI while it runs, and keeps acks', async () => {
+    const store = open(join(dir, 'c.db'));
+    const db = store.db;
     let now = T0;
-    const consumer = createDetectionConsumer({ db, config, now: () => now });
+    const consumer = await createDetectionConsumer({ alerts: store.alerts, config, now: () => now });
     const repo = new AlertRepository(db);
-    consumer.consume(tunnel({ zone, count: 60, intervalMs: 500 }));
+    await consumer.consume(tunnel({ zone, count: 60, intervalMs: 500 }));
     const acked = repo.list({ rule: 'unique-subdomains' })[0];
     assert.ok(acked);
     repo.ack(acked.id, now);
     repo.mute({ domain: 'muted-example.net', agentId: null, reason: 'lab traffic', untilMs: null }, now);
     now += 2000;
-    consumer.consume(tunnel({ zone, count: 5, intervalMs: 500, start: T0 + 31_000, seed: 3 }));
-    consumer.consume(tunnel({ zone: 'y.muted-example.net', count: 60, intervalMs: 500, start: T0 + 40_000 }));
+    await consumer.consume(tunnel({ zone, count: 5, intervalMs: 500, start: T0 + 31_000, seed: 3 }));
+    await consumer.consume(
+      tunnel({ zone: 'y.muted-example.net', count: 60, intervalMs: 500, start: T0 + 40_000 }),
+    );
     assert.equal(repo.get(acked.id)?.status, 'acked');
     const muted = repo.list({ domain: 'muted-example.net' });
     assert.ok(muted.length > 0);
@@ -80,11 +93,15 @@ describe('createDetectionConsumer', () => {
     db.close();
   });
 
-  it('does nothing when detection is disabled', () => {
-    const db = openDatabase(join(dir, 'd.db'));
-    createDetectionConsumer({ db, config: detectionSection.parse({ enabled: false }) }).consume(
-      tunnel({ zone, count: 200, intervalMs: 500 }),
-    );
+  it('does nothing when detection is disabled', async () => {
+    const store = open(join(dir, 'd.db'));
+    const db = store.db;
+    await (
+      await createDetectionConsumer({
+        alerts: store.alerts,
+        config: detectionSection.parse({ enabled: false }),
+      })
+    ).consume(tunnel({ zone, count: 200, intervalMs: 500 }));
     assert.equal(new AlertRepository(db).list().length, 0);
     db.close();
   });

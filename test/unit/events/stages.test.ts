@@ -11,7 +11,7 @@ import type { AlertState } from '../../../src/model/alert.js';
 import { Stages } from '../../../src/events/stages.js';
 import { pino } from 'pino';
 import { createLogger } from '../../../src/log/logger.js';
-import { openDatabase } from '../../../src/store/database.js';
+import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import { countQueries } from '../../../src/store/query-log-reader.js';
 import { event, T0 } from '../detect/scenario.js';
 
@@ -19,18 +19,20 @@ const dir = mkdtempSync(join(tmpdir(), 'dnsward-stages-inline-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('Stages (inline)', () => {
-  it('counts a batch the query log cannot write as lost and keeps detecting', () => {
+  it('counts a batch the query log cannot write as lost and keeps detecting', async () => {
     const path = join(dir, 'd.db');
-    const db = openDatabase(path);
+    const store = new SqliteStore(path, { instance: 'test', retentionMs: 86_400_000 });
+    const { db } = store;
     const alerts: AlertState[] = [];
     const lost: number[] = [];
-    const stages = new Stages(
-      db,
+    const stages = await Stages.create(
+      store,
       { store: storeSection.parse({ path }), detection: detectionSection.parse({}) },
       createLogger('silent'),
       { onAlerts: (a) => alerts.push(...a), onLost: (n) => lost.push(n) },
     );
     stages.consume([event({ ts: T0 }), event({ ts: T0 + 1 })]);
+    await stages.idle();
     assert.equal(stages.queryLog?.written, 2);
     db.exec('DROP TABLE query_log_segment_agents');
     const burst = [
@@ -38,6 +40,7 @@ describe('Stages (inline)', () => {
       event({ ts: T0 + 3, qtype: 'NULL', qname: 'x.tunnel.example.net' }),
     ];
     assert.doesNotThrow(() => stages.consume(burst));
+    await stages.idle();
     assert.deepEqual(lost, [2]);
     assert.equal(countQueries(db), 2, 'the failed batch left no partial segment');
     assert.ok(
@@ -45,18 +48,22 @@ describe('Stages (inline)', () => {
       'detection saw the batch',
     );
     assert.doesNotThrow(() => stages.recordDrops(5));
-    stages.close();
-    db.close();
+    await stages.close();
+    await store.close();
   });
 
-  it('H1: the query log stops at its size cap (high-water mark), counts the drop and keeps detecting', () => {
+  it('H1: the query log stops at its size cap (high-water mark), counts the drop and keeps detecting', async () => {
     const path = join(dir, 'capped.db');
-    const db = openDatabase(path);
+    // 1 MiB: the schema alone is well under it; 6000 rows of long names are over
+    const store = new SqliteStore(path, {
+      instance: 'test',
+      retentionMs: 86_400_000,
+      queryLogMaxBytes: 1 << 20,
+    });
     const alerts: AlertState[] = [];
     const lost: number[] = [];
-    const stages = new Stages(
-      db,
-      // 1 MiB: the schema alone is well under it; 6000 rows of long names are over
+    const stages = await Stages.create(
+      store,
       { store: storeSection.parse({ path, queryLogMaxMiB: 1 }), detection: detectionSection.parse({}) },
       createLogger('silent'),
       { onAlerts: (a) => alerts.push(...a), onLost: (n) => lost.push(n) },
@@ -67,6 +74,7 @@ describe('Stages (inline)', () => {
           event({ ts: T0 + b * 100 + i, qname: `${'n'.repeat(120)}-${b}-${i}.example.org` }),
         ),
       );
+    await stages.idle();
     const written = stages.queryLog?.written ?? 0;
     assert.ok(written > 0 && written < 6000, `${written} rows written`);
     assert.equal(
@@ -75,31 +83,34 @@ describe('Stages (inline)', () => {
       'every row not written is counted',
     );
     stages.consume([event({ ts: T0 + 5000, qtype: 'NULL', qname: 'x.tunnel.example.net' })]);
+    await stages.idle();
     assert.ok(alerts.some((a) => a.rule === 'null-qtype'));
     assert.equal(stages.store.writable, true, 'a capped query log is not a broken store');
-    stages.close();
-    db.close();
+    await stages.close();
+    await store.close();
   });
 
-  it('L9: a failing query log is logged with its real cause, once per interval, not once per batch', () => {
+  it('L9: a failing query log is logged with its real cause, once per interval, not once per batch', async () => {
     const path = join(dir, 'l9.db');
-    const db = openDatabase(path);
+    const store = new SqliteStore(path, { instance: 'test', retentionMs: 86_400_000 });
+    const { db } = store;
     const lines: { msg: string; cause?: string; held?: number }[] = [];
     const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as never) });
-    const stages = new Stages(
-      db,
+    const stages = await Stages.create(
+      store,
       { store: storeSection.parse({ path }), detection: detectionSection.parse({ enabled: false }) },
       log,
       { onAlerts: () => undefined, onLost: () => undefined },
     );
     db.exec('DROP TABLE query_log_segment_agents');
     for (let b = 0; b < 50; b++) stages.consume([event({ ts: T0 + b })]);
+    await stages.idle();
     const failures = lines.filter((l) => l.msg === 'query log write failed: rows dropped');
     assert.equal(failures.length, 1, JSON.stringify(lines));
     assert.match(failures[0]?.cause ?? '', /^SQLITE_ERROR: no such table/);
     assert.equal(stages.store.writable, false);
     assert.match(stages.store.cause ?? '', /no such table/);
-    stages.close();
-    db.close();
+    await stages.close();
+    await store.close();
   });
 });

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AlertRepository, type AlertWrite } from '../../../src/store/alert-repository.js';
+import type { AlertRecord } from '../../../src/model/alert.js';
+import { AlertRepository } from '../../../src/store/alert-repository.js';
 import { openDatabase, type Db } from '../../../src/store/database.js';
 import { QueryLogWriter } from '../../../src/store/query-log-writer.js';
 import type { QueryEvent } from '../../../src/model/query-event.js';
@@ -12,7 +13,7 @@ import { event } from '../detect/scenario.js';
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 
-function alertWrite(overrides: Partial<AlertWrite> = {}): AlertWrite {
+function alertWrite(overrides: Partial<AlertRecord> = {}): AlertRecord {
   return {
     rule: 'unique-subdomains',
     severity: 'medium',
@@ -83,14 +84,14 @@ describe('AlertRepository', () => {
   it('updates in place and saves a batch in one transaction', () => {
     const [a, b] = repo.saveBatch(
       [
-        { id: null, alert: alertWrite({ baseDomain: 'batch-one.example' }) },
-        { id: null, alert: alertWrite({ baseDomain: 'batch-two.example' }) },
+        { dbId: null, ...alertWrite({ baseDomain: 'batch-one.example' }) },
+        { dbId: null, ...alertWrite({ baseDomain: 'batch-two.example' }) },
       ],
       T0,
     );
     assert.ok(a !== undefined && b !== undefined && b > a);
     repo.saveBatch(
-      [{ id: a, alert: alertWrite({ baseDomain: 'batch-one.example', count: 99, severity: 'high' }) }],
+      [{ dbId: a, ...alertWrite({ baseDomain: 'batch-one.example', count: 99, severity: 'high' }) }],
       T0,
     );
     assert.equal(repo.get(a)?.count, 99);

@@ -14,6 +14,8 @@ import { renderSuggestionYaml, suggestEntries } from '../../../src/policy/allowl
 import {
   AllowlistHitRecorder,
   hitKey,
+  hitWriter,
+  type EntryHits,
   hitTrackingSince,
   readAllowlistHits,
   wouldDenyNames,
@@ -58,10 +60,19 @@ function event(overrides: Partial<QueryEvent>): QueryEvent {
 const entryLine = (domain: string, added: string): string =>
   `  - domain: '${domain}'\n    justification: 'Lifecycle test entry (QA-1)'\n    owner: qa\n    added: ${added}\n`;
 
+/** The SQLite writer as the recorder's sink, failing at once as the SQLite store's does. */
+function sinkOf(db: Db): (rows: readonly EntryHits[]) => Promise<void> {
+  const write = hitWriter(db);
+  return (rows) => {
+    write(rows);
+    return Promise.resolve();
+  };
+}
+
 describe('AllowlistHitRecorder', () => {
   it('counts allow decisions per (group, entry domain), one upsert per entry per batch', () => {
     const { db } = tempDb();
-    const recorder = new AllowlistHitRecorder(db);
+    const recorder = new AllowlistHitRecorder(sinkOf(db));
     let statements = 0;
     db.function('count_statement', () => ++statements);
     db.exec(
@@ -96,7 +107,7 @@ describe('AllowlistHitRecorder', () => {
   it('counts a batch it cannot write instead of throwing into the event queue', () => {
     const { db } = tempDb();
     const errors: unknown[] = [];
-    const recorder = new AllowlistHitRecorder(db, (error) => errors.push(error));
+    const recorder = new AllowlistHitRecorder(sinkOf(db), (error) => errors.push(error));
     db.exec('DROP TABLE allowlist_hits');
     assert.doesNotThrow(() => recorder.consume([event({})]));
     assert.equal(recorder.failures, 1);
@@ -118,7 +129,7 @@ describe('allowlist stale', () => {
         entryLine('fresh.example.org', '2026-11-01') +
         entryLine('*.cdn.example.org', '2025-01-01'),
     );
-    const recorder = new AllowlistHitRecorder(db);
+    const recorder = new AllowlistHitRecorder(sinkOf(db));
     recorder.consume([
       event({ ts: NOW - 10 * DAY, ruleId: `${file}:2 used.example.org` }),
       event({ ts: NOW - 120 * DAY, ruleId: `${file}:6 idle.example.org` }),
