@@ -1,7 +1,7 @@
 // Every shipped config (deploy/kubernetes/config, deploy/compose, deploy/docker, the embedded default) with
 // real stub resolvers (issue 19): inside network namespaces the test creates, with resolv.conf as the
-// platform writes it, dnsward runs the config unchanged but for its database path (and, for the embedded
-// default, the listen address), unbound serves the names, and glibc, Python, Node, Go (pure and cgo) and musl
+// platform writes it, dnsward runs the config unchanged but for its database path (for the embedded default,
+// the listen address; for Kubernetes, the agent's address in place of its pod selector), unbound serves the names, and glibc, Python, Node, Go (pure and cgo) and musl
 // resolve them. Allowed names must come back with the A and AAAA records served, denied names must fail
 // after one query per candidate name (no retries, no timeouts), counted from dnsward's own query log.
 import assert from 'node:assert/strict';
