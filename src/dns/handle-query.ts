@@ -10,7 +10,7 @@ import { cacheKey, toCachedAnswer, type AnswerCache, type CachedAnswer } from '.
 import { qtypeName, RCODE, rcodeName } from '../lib/dns-codes.js';
 import { decideMessage, DecidedQuery } from './decide-message.js';
 import type { RebindingGuard } from './rebinding-guard.js';
-import { headerOnly, type ResponseBuilder } from './responses.js';
+import { denialRcode, headerOnly, type ResponseBuilder } from './responses.js';
 import type { UpstreamRouter } from './upstream-router.js';
 import { HEADER_BYTES } from './wire.js';
 
@@ -98,7 +98,8 @@ export class QueryPipeline {
     }
     // a denied name is answered here and never forwarded
     if (verdict.kind === 'deny') {
-      this.send(q, this.deps.responses.deny(msg, query, RCODE[verdict.rcode]));
+      const rcode = denialRcode(verdict.rcode, verdict.reason, query.name);
+      this.send(q, this.deps.responses.deny(msg, query, RCODE[rcode]));
       return;
     }
     // 4. cache: answers kept encoded; ID, question case and TTLs patched per client
@@ -138,7 +139,8 @@ export class QueryPipeline {
         q.decision = 'deny';
         q.reason = `cname-not-allowed ${blocked}`;
         q.ruleId = `${group.name}/cnames`;
-        this.send(q, this.deps.responses.deny(q.msg, query, RCODE[group.denyRcode]));
+        const rcode = denialRcode(group.denyRcode, q.reason, query.name);
+        this.send(q, this.deps.responses.deny(q.msg, query, RCODE[rcode]));
         return;
       }
     }

@@ -1,4 +1,5 @@
-// Synthesized answers, built by patching the client's own query bytes: deny, FORMERR, NOTIMP, SERVFAIL, TC.
+// Synthesized answers, built by patching the client's own query bytes: deny, NODATA, FORMERR, NOTIMP, SERVFAIL, TC.
+import type { DenyRcode } from '../model/decision.js';
 import type { Query } from '../model/query.js';
 import { RCODE } from '../lib/dns-codes.js';
 import { HEADER_BYTES } from './wire.js';
@@ -18,6 +19,18 @@ function soaRdata(negativeTtl: number): Buffer {
   return Buffer.concat([mname, rname, numbers]);
 }
 
+/**
+ * The rcode a denial is answered with. A denial of a name that may exist (its qtype is not allowed, a CNAME target
+ * is not, or it is the root) is NODATA (NOERROR, no answer, our SOA) rather than NXDOMAIN, which a downstream cache
+ * applies to every type of the name (RFC 2308) and everything below it (RFC 8020). REFUSED stays REFUSED.
+ */
+export function denialRcode(groupRcode: DenyRcode, reason: string, name: string): DenyRcode | 'NOERROR' {
+  if (groupRcode === 'REFUSED') return groupRcode;
+  const nameMayExist =
+    name === '.' || reason === 'qtype-not-allowed' || reason.startsWith('cname-not-allowed');
+  return nameMayExist ? 'NOERROR' : groupRcode;
+}
+
 export class ResponseBuilder {
   /** The SOA record with its owner compressed to the question name (pointer to offset 12). */
   private readonly soaRecord: Buffer;
@@ -33,9 +46,9 @@ export class ResponseBuilder {
     rdata.copy(this.soaRecord, 12);
   }
 
-  /** Denied names: NXDOMAIN carries an SOA so negative caching works (RFC 2308); REFUSED carries nothing. */
+  /** Denied names: NXDOMAIN and NODATA carry an SOA so negative caching works (RFC 2308); REFUSED carries nothing. */
   deny(msg: Buffer, query: Query, rcode: number): Buffer {
-    const withSoa = rcode === RCODE.NXDOMAIN;
+    const withSoa = rcode !== RCODE.REFUSED;
     const out = this.questionOnly(msg, query, rcode, withSoa ? this.soaRecord.length : 0);
     if (withSoa) {
       this.soaRecord.copy(out, query.questionEnd);
