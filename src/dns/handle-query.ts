@@ -11,6 +11,7 @@ import { qtypeName, RCODE, rcodeName } from '../lib/dns-codes.js';
 import { decideMessage, DecidedQuery } from './decide-message.js';
 import type { RebindingGuard } from './rebinding-guard.js';
 import { denialRcode, headerOnly, type ResponseBuilder } from './responses.js';
+import { truncateAnswer } from './truncate.js';
 import type { UpstreamRouter } from './upstream-router.js';
 import { HEADER_BYTES } from './wire.js';
 
@@ -165,8 +166,7 @@ export class QueryPipeline {
     let out = response;
     if (out && query && client.transport === 'udp') {
       const limit = query.ednsUdpSize > 0 ? Math.min(query.ednsUdpSize, this.deps.maxUdpPayload) : 512;
-      if (out.length > limit)
-        out = this.deps.responses.questionOnly(msg, query, out.readUInt16BE(2) & 0xf, 0, true);
+      if (out.length > limit) out = truncateAnswer(out, query, limit);
     }
     if (out) q.reply(out, client);
     this.deps.tap?.client({

@@ -1,4 +1,4 @@
-// Synthesized answers, built by patching the client's own query bytes: deny, NODATA, FORMERR, NOTIMP, SERVFAIL, TC.
+// Synthesized answers, built by patching the client's own query bytes: deny, NODATA, FORMERR, NOTIMP, SERVFAIL.
 import type { DenyRcode } from '../model/decision.js';
 import type { Query } from '../model/query.js';
 import { RCODE } from '../lib/dns-codes.js';
@@ -64,12 +64,12 @@ export class ResponseBuilder {
     return out;
   }
 
-  /** Header + question (+ OPT when the client used EDNS), no records: SERVFAIL, REFUSED, or TC=1 truncation. */
-  questionOnly(msg: Buffer, query: Query, rcode: number, reserve = 0, truncated = false): Buffer {
+  /** Header + question (+ OPT when the client used EDNS), no records: SERVFAIL, REFUSED, BADVERS. */
+  questionOnly(msg: Buffer, query: Query, rcode: number, reserve = 0): Buffer {
     const opt = query.ednsUdpSize > 0 ? OPT_BYTES : 0;
     const out = Buffer.allocUnsafe(query.questionEnd + reserve + opt);
     msg.copy(out, 0, 0, query.questionEnd);
-    writeFlags(out, msg, rcode, truncated);
+    writeFlags(out, msg, rcode);
     out.writeUInt16BE(0, 6);
     out.writeUInt16BE(0, 8);
     out.writeUInt16BE(0, 10);
@@ -88,9 +88,9 @@ export function headerOnly(msg: Buffer, rcode: number): Buffer {
 }
 
 /** QR=1, RA=1, RD/CD copied from the query, the given rcode; counts are written by the caller. */
-function writeFlags(out: Buffer, msg: Buffer, rcode: number, truncated: boolean): void {
+function writeFlags(out: Buffer, msg: Buffer, rcode: number): void {
   const query = msg.readUInt16BE(2);
-  out.writeUInt16BE(0x8000 | (query & 0x0110) | 0x0080 | (truncated ? 0x0200 : 0) | rcode, 2);
+  out.writeUInt16BE(0x8000 | (query & 0x0110) | 0x0080 | rcode, 2);
   out.writeUInt16BE(1, 4);
 }
 

@@ -7,6 +7,7 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
+import { optRecord } from '../helpers/opt-record.js';
 import { startDnsward, type Dnsward } from '../helpers/dnsward.js';
 import { startUnbound, type Unbound } from '../helpers/unbound.js';
 
@@ -46,16 +47,7 @@ interface Edns {
   readonly label: string;
   readonly opt: dnsPacket.OptAnswer | null;
 }
-const opt = (udpPayloadSize: number, flags: number, options: dnsPacket.PacketOpt[]): dnsPacket.OptAnswer => ({
-  type: 'OPT',
-  name: '.',
-  udpPayloadSize,
-  extendedRcode: 0,
-  ednsVersion: 0,
-  flags,
-  flag_do: (flags & dnsPacket.DNSSEC_OK) !== 0,
-  options,
-});
+const opt = optRecord;
 const EDNS: readonly Edns[] = [
   { label: 'no EDNS', opt: null },
   { label: 'EDNS 4096', opt: opt(4096, 0, []) },
