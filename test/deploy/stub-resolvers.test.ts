@@ -39,8 +39,10 @@ describe('shipped configs with real stub resolvers', () => {
             const { lookup, logged } = await run.lookup(client, name);
             const truncated = scenario.needsTcp?.includes(name) === true;
             if (addresses && truncated && client.tcpFallback === false) {
-              // documented: no TCP fallback, and dnsward's TC=1 answer holds the question only
-              assert.equal(lookup.addresses, undefined, `${client.id} ${name} cannot resolve without TCP`);
+              // no TCP fallback: dnsward's TC=1 answer holds the whole records that fit, and musl uses them
+              const got = lookup.addresses ?? [];
+              assert.ok(got.length > 0, `${client.id} ${name} resolves from the truncated answer`);
+              for (const address of got) assert.ok(addresses.includes(address), `${client.id} ${address}`);
             } else if (addresses) {
               assert.deepEqual(lookup.addresses, [...addresses].sort(), `${client.id} ${name}`);
             } else assert.equal(lookup.addresses, undefined, `${client.id} ${name} must fail`);
