@@ -259,6 +259,8 @@ async function startResolver(
     upstreamMismatched: () => upstreamStats.mismatched + router.unmatched,
     queryLog: stages.queryLog,
     allowlistHits: stages.allowlistHits,
+    dnstap,
+    quarantines: book,
     kubernetes: pods && {
       pods: () => pods.map.size,
       get watchRestarts() {

@@ -48,6 +48,11 @@ export interface RuleHit {
 export interface Detector {
   /** Rule id = file name = alert `rule` column = metric label. */
   readonly id: keyof Rules;
+  /**
+   * The rule judges one query, not a window: the alert's bytes and exposure are those of the queries it fired
+   * on, never the (agent, base domain) window's, which other names fill too (issue 20, L8).
+   */
+  readonly perQuery?: boolean;
   observe(ctx: DetectionContext): RuleHit | null;
 }
 

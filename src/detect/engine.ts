@@ -3,7 +3,7 @@ import type { DetectionConfig } from '../config/sections/detection.js';
 import { eventPod, type QueryEvent } from '../model/query-event.js';
 import type { AlertState, Mute } from '../model/alert.js';
 import { AlertBook, type Observation } from './dedupe.js';
-import type { DetectionContext, RuleHit, Rules } from './detector.js';
+import type { DetectionContext, Detector, RuleHit, Rules } from './detector.js';
 import { isServiceLabel, lexicalFeatures, type LexicalFeatures } from './features.js';
 import { NameAnalyzer, type NameInfo } from './name-info.js';
 import { isDataQtype, isRareQtype } from './qtypes.js';
@@ -112,7 +112,7 @@ export class DetectionEngine {
     if (name.kind === 'public' || name.kind === 'unknown-tld') this.observeVolume(ctx, ts);
     for (const detector of this.detectors) {
       const hit = detector.observe(ctx);
-      if (hit !== null && SEVERITY_FLOOR[hit.severity] >= this.floor) this.record(detector.id, hit, ctx);
+      if (hit !== null && SEVERITY_FLOOR[hit.severity] >= this.floor) this.record(detector, hit, ctx);
     }
   }
 
@@ -183,12 +183,17 @@ export class DetectionEngine {
     if (ctx.forwarded) agent.spreadLeaked += ctx.newBytes;
   }
 
-  private record(rule: string, hit: RuleHit, ctx: DetectionContext): void {
+  /**
+   * Bytes: the hit's own, else the (agent, base domain) window's totals for a window rule, else this query's
+   * (per-query rules, and per-agent rules keyed "*", whose windows would be whichever base this query had).
+   */
+  private record(detector: Detector, hit: RuleHit, ctx: DetectionContext): void {
     this.findings++;
     const { event, key } = ctx;
+    const windowed = key !== null && detector.perQuery !== true && hit.baseDomain !== '*';
     const bytes: Observation['bytes'] =
       hit.bytes ??
-      (key !== null
+      (windowed
         ? { kind: 'window', windowId: key.id, leaked: key.cumLeaked, attempted: key.cumAttempted }
         : {
             kind: 'query',
@@ -196,7 +201,7 @@ export class DetectionEngine {
             attempted: ctx.lexical().infoBytes,
           });
     this.book.record({
-      rule,
+      rule: detector.id,
       severity: hit.severity,
       score: hit.score,
       features: hit.features,

@@ -10,7 +10,8 @@ import { cacheKey, toCachedAnswer, type AnswerCache, type CachedAnswer } from '.
 import { qtypeName, RCODE, rcodeName } from '../lib/dns-codes.js';
 import { decideMessage, DecidedQuery } from './decide-message.js';
 import type { RebindingGuard } from './rebinding-guard.js';
-import { headerOnly, type ResponseBuilder } from './responses.js';
+import { denialRcode, headerOnly, type ResponseBuilder } from './responses.js';
+import { truncateAnswer } from './truncate.js';
 import type { UpstreamRouter } from './upstream-router.js';
 import { HEADER_BYTES } from './wire.js';
 
@@ -98,7 +99,8 @@ export class QueryPipeline {
     }
     // a denied name is answered here and never forwarded
     if (verdict.kind === 'deny') {
-      this.send(q, this.deps.responses.deny(msg, query, RCODE[verdict.rcode]));
+      const rcode = denialRcode(verdict.rcode, verdict.reason, query.name);
+      this.send(q, this.deps.responses.deny(msg, query, RCODE[rcode]));
       return;
     }
     // 4. cache: answers kept encoded; ID, question case and TTLs patched per client
@@ -138,7 +140,8 @@ export class QueryPipeline {
         q.decision = 'deny';
         q.reason = `cname-not-allowed ${blocked}`;
         q.ruleId = `${group.name}/cnames`;
-        this.send(q, this.deps.responses.deny(q.msg, query, RCODE[group.denyRcode]));
+        const rcode = denialRcode(group.denyRcode, q.reason, query.name);
+        this.send(q, this.deps.responses.deny(q.msg, query, RCODE[rcode]));
         return;
       }
     }
@@ -163,8 +166,7 @@ export class QueryPipeline {
     let out = response;
     if (out && query && client.transport === 'udp') {
       const limit = query.ednsUdpSize > 0 ? Math.min(query.ednsUdpSize, this.deps.maxUdpPayload) : 512;
-      if (out.length > limit)
-        out = this.deps.responses.questionOnly(msg, query, out.readUInt16BE(2) & 0xf, 0, true);
+      if (out.length > limit) out = truncateAnswer(out, query, limit);
     }
     if (out) q.reply(out, client);
     this.deps.tap?.client({

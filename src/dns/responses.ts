@@ -1,4 +1,5 @@
-// Synthesized answers, built by patching the client's own query bytes: deny, FORMERR, NOTIMP, SERVFAIL, TC.
+// Synthesized answers, built by patching the client's own query bytes: deny, NODATA, FORMERR, NOTIMP, SERVFAIL.
+import type { DenyRcode } from '../model/decision.js';
 import type { Query } from '../model/query.js';
 import { RCODE } from '../lib/dns-codes.js';
 import { HEADER_BYTES } from './wire.js';
@@ -18,6 +19,18 @@ function soaRdata(negativeTtl: number): Buffer {
   return Buffer.concat([mname, rname, numbers]);
 }
 
+/**
+ * The rcode a denial is answered with. A denial of a name that may exist (its qtype is not allowed, a CNAME target
+ * is not, or it is the root) is NODATA (NOERROR, no answer, our SOA) rather than NXDOMAIN, which a downstream cache
+ * applies to every type of the name (RFC 2308) and everything below it (RFC 8020). REFUSED stays REFUSED.
+ */
+export function denialRcode(groupRcode: DenyRcode, reason: string, name: string): DenyRcode | 'NOERROR' {
+  if (groupRcode === 'REFUSED') return groupRcode;
+  const nameMayExist =
+    name === '.' || reason === 'qtype-not-allowed' || reason.startsWith('cname-not-allowed');
+  return nameMayExist ? 'NOERROR' : groupRcode;
+}
+
 export class ResponseBuilder {
   /** The SOA record with its owner compressed to the question name (pointer to offset 12). */
   private readonly soaRecord: Buffer;
@@ -33,9 +46,9 @@ export class ResponseBuilder {
     rdata.copy(this.soaRecord, 12);
   }
 
-  /** Denied names: NXDOMAIN carries an SOA so negative caching works (RFC 2308); REFUSED carries nothing. */
+  /** Denied names: NXDOMAIN and NODATA carry an SOA so negative caching works (RFC 2308); REFUSED carries nothing. */
   deny(msg: Buffer, query: Query, rcode: number): Buffer {
-    const withSoa = rcode === RCODE.NXDOMAIN;
+    const withSoa = rcode !== RCODE.REFUSED;
     const out = this.questionOnly(msg, query, rcode, withSoa ? this.soaRecord.length : 0);
     if (withSoa) {
       this.soaRecord.copy(out, query.questionEnd);
@@ -51,12 +64,12 @@ export class ResponseBuilder {
     return out;
   }
 
-  /** Header + question (+ OPT when the client used EDNS), no records: SERVFAIL, REFUSED, or TC=1 truncation. */
-  questionOnly(msg: Buffer, query: Query, rcode: number, reserve = 0, truncated = false): Buffer {
+  /** Header + question (+ OPT when the client used EDNS), no records: SERVFAIL, REFUSED, BADVERS. */
+  questionOnly(msg: Buffer, query: Query, rcode: number, reserve = 0): Buffer {
     const opt = query.ednsUdpSize > 0 ? OPT_BYTES : 0;
     const out = Buffer.allocUnsafe(query.questionEnd + reserve + opt);
     msg.copy(out, 0, 0, query.questionEnd);
-    writeFlags(out, msg, rcode, truncated);
+    writeFlags(out, msg, rcode);
     out.writeUInt16BE(0, 6);
     out.writeUInt16BE(0, 8);
     out.writeUInt16BE(0, 10);
@@ -75,9 +88,9 @@ export function headerOnly(msg: Buffer, rcode: number): Buffer {
 }
 
 /** QR=1, RA=1, RD/CD copied from the query, the given rcode; counts are written by the caller. */
-function writeFlags(out: Buffer, msg: Buffer, rcode: number, truncated: boolean): void {
+function writeFlags(out: Buffer, msg: Buffer, rcode: number): void {
   const query = msg.readUInt16BE(2);
-  out.writeUInt16BE(0x8000 | (query & 0x0110) | 0x0080 | (truncated ? 0x0200 : 0) | rcode, 2);
+  out.writeUInt16BE(0x8000 | (query & 0x0110) | 0x0080 | rcode, 2);
   out.writeUInt16BE(1, 4);
 }
 

@@ -22,6 +22,8 @@ const labelsSchema = z.object({
               /** Listed for the record, not required to alert (e.g. one-query tools no rule should catch alone). */
               stretch: z.boolean().optional(),
               tool: z.string().optional(),
+              /** The tunnel's clients: a per-agent alert (base "*") on one of them is about the tunnel. */
+              client_addresses: z.array(z.string()).optional(),
             })
             .passthrough(),
         )
@@ -102,10 +104,13 @@ export function checkExpectations(
       }
     }
     if (anyDomain) return;
+    // per-agent rules (rate-limited, rate-spike, domain-spread) alert on base "*": about the tunnel when the agent is its client
+    const tunnelClients = new Set(entry.malicious.flatMap((m) => m.client_addresses ?? []));
     const falseAlerts = alerts.filter(
       (a) =>
         severityRank(a.severity) > severityRank('low') &&
-        !entry.malicious.some((m) => sameDomain(a.baseDomain, m.registrable_domain)),
+        !entry.malicious.some((m) => sameDomain(a.baseDomain, m.registrable_domain)) &&
+        !(a.baseDomain === '*' && tunnelClients.has(a.clientIp)),
     );
     for (const a of falseAlerts) {
       ok = false;

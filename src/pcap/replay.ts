@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { qtypeName, rcodeName } from '../lib/dns-codes.js';
 import { decideMessage, DecidedQuery, type Outcome } from '../dns/decide-message.js';
+import { denialRcode } from '../dns/responses.js';
 import { alertJson, newAlert } from '../model/alert.js';
 import type { AlertState } from '../model/alert.js';
 import { DetectionEngine } from '../detect/engine.js';
@@ -109,7 +110,7 @@ async function replayFile(
         q.upstream = `${captured.dstIp}:${captured.dstPort}`;
       }
     }
-    const rcode = q.verdict ? answerRcode(q.verdict, response) : listenerRcode(outcome);
+    const rcode = q.verdict ? answerRcode(q.verdict, q.query?.name ?? '', response) : listenerRcode(outcome);
     count(report.decisions, q.decision);
     count(report.rcodes, rcode);
     const client = { address: captured.srcIp, port: captured.srcPort, transport: captured.transport };
@@ -161,10 +162,10 @@ function withMode(decision: Decision, mode: 'enforce' | 'audit' | undefined): De
 }
 
 /** What the client got: dnsward's own answer for denials, the captured upstream answer for forwarded queries. */
-function answerRcode(decision: Decision, response: CapturedDns | undefined): string {
+function answerRcode(decision: Decision, name: string, response: CapturedDns | undefined): string {
   switch (decision.kind) {
     case 'deny':
-      return decision.rcode;
+      return denialRcode(decision.rcode, decision.reason, name);
     case 'rate-limited':
       return decision.action === 'drop' ? 'NONE' : 'REFUSED';
     case 'allow':

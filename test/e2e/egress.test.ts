@@ -3,8 +3,10 @@
 // server with two HTTP servers. No namespace has a route anywhere else.
 //
 //   agent 198.18.1.2 ── gateway 198.18.1.1 (dnsward :53, unbound 127.0.0.1:5300, nft, conntrack) ── server
-//                                                                       198.18.2.10:8080 (a.example.test)
-//                                                                       198.18.2.20:8080 (b / denied.example.test)
+//                                                                       203.0.113.10:8080 (a.example.test)
+//                                                                       203.0.113.20:8080 (b / denied.example.test)
+//   (the server side is in a documentation range: the rebinding guard strips the benchmarking range 198.18/15
+//   from answers, as it should for public names)
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,8 +21,8 @@ const id = `${process.pid % 100000}`;
 const AGENT = `eg-a${id}`;
 const GATEWAY = `eg-g${id}`;
 const SERVER = `eg-s${id}`;
-const A_IP = '198.18.2.10';
-const B_IP = '198.18.2.20';
+const A_IP = '203.0.113.10';
+const B_IP = '203.0.113.20';
 
 function run(command: string, args: readonly string[]): { status: number | null; output: string } {
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: 30_000 });
@@ -82,7 +84,7 @@ describe('egress: answer sets, connection log and direct-ip-egress in network na
     }
     for (const [ns, side, address, gateway] of [
       [AGENT, `eg-ga${id}`, '198.18.1.2/24', '198.18.1.1/24'],
-      [SERVER, `eg-gs${id}`, `${A_IP}/24`, '198.18.2.1/24'],
+      [SERVER, `eg-gs${id}`, `${A_IP}/24`, '203.0.113.1/24'],
     ] as const) {
       ok('ip', ['link', 'add', side, 'netns', GATEWAY, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
       ok('ip', ['-n', GATEWAY, 'addr', 'add', gateway, 'dev', side]);

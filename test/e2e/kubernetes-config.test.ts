@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { dig } from '../helpers/dig.js';
 import { REPO_ROOT, startDnsward, type Dnsward } from '../helpers/dnsward.js';
+import { podGroupsAsCidrs } from '../helpers/pod-groups-as-cidrs.js';
 import { startUnbound, type Unbound } from '../helpers/unbound.js';
 
 const K8S = join(REPO_ROOT, 'deploy', 'kubernetes', 'config');
@@ -18,23 +19,27 @@ interface ShippedConfig {
   listen?: unknown;
   metrics?: unknown;
   upstreams: { default: string[]; forward?: { zone: string; servers: string[] }[] };
-  groups: { clients: unknown[] }[];
+  groups: { clients?: unknown[]; pods?: unknown }[];
+  identity?: { kubernetes?: { enabled?: boolean } };
+  store?: { path?: string };
 }
 
 /**
  * deploy/kubernetes/config/dnsward.yaml with its addresses moved to loopback: listen and metrics dropped
- * (the helper listens on a free port), every upstream pointed at `upstream`, and 127.0.0.1 added to the
- * agents' pod CIDR (the test's queries come from loopback). Nothing else changes.
+ * (the helper listens on a free port), every upstream pointed at `upstream`, and the agents' group claiming
+ * 127.0.0.1 instead of pods by selector (the test's queries come from loopback). Nothing else changes.
  */
 function shippedConfig(upstream: string, keepForward: boolean): Record<string, unknown> {
   const config = parse(readFileSync(join(K8S, 'dnsward.yaml'), 'utf8')) as ShippedConfig;
   delete config.listen;
   delete config.metrics;
+  // the database in the helper's temp dir, not the pod's volume path
+  delete config.store?.path;
   config.upstreams.default = [upstream];
   config.upstreams.forward = keepForward
     ? (config.upstreams.forward ?? []).map((rule) => ({ ...rule, servers: [upstream] }))
     : [];
-  for (const group of config.groups) group.clients.push('127.0.0.1/32');
+  podGroupsAsCidrs(config, ['127.0.0.1/32']);
   return config as unknown as Record<string, unknown>;
 }
 

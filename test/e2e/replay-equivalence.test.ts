@@ -32,6 +32,7 @@ function packets(): Buffer[] {
     withClass(dnsMessage(2, 'any-class.example.test'), 255), // class ANY
     twoQuestions, // FORMERR
     status, // NOTIMP
+    dnsMessage(5, 'null.example.test', 10), // NULL: qtype-not-allowed, answered NODATA (L3), takes a token
     ...burst, // denied until the bucket is empty, then rate-limited
   ];
 }
@@ -94,10 +95,16 @@ describe('replay and the live server decide alike', () => {
         'malformed',
         'not-implemented',
         ...Array<string>(BURST).fill('deny'),
-        ...Array<string>(3).fill('rate-limited'),
+        ...Array<string>(4).fill('rate-limited'),
       ],
     );
     assert.equal(report.decisions['refused-class'], 2);
-    assert.equal(report.rcodes.REFUSED, 2 + 3);
+    assert.equal(report.rcodes.REFUSED, 2 + 4);
+    // L3: a qtype denial is NODATA in both, not NXDOMAIN
+    const qtypeDenied = live[4];
+    assert.ok(qtypeDenied);
+    assert.equal(qtypeDenied.reason, 'qtype-not-allowed');
+    assert.equal(qtypeDenied.rcode, 'NOERROR');
+    assert.equal(report.rcodes.NOERROR, 1);
   });
 });

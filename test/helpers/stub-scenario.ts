@@ -10,6 +10,7 @@ import { REPO_ROOT } from './dnsward.js';
 import { createNetnsPair } from './netns.js';
 import { startProcess, waitFor } from './processes.js';
 import type { Scenario } from './shipped-scenarios.js';
+import { podGroupsAsCidrs } from './pod-groups-as-cidrs.js';
 import { runStubClient, type Lookup, type StubClient } from './stub-clients.js';
 import { startUnbound } from './unbound.js';
 
@@ -39,7 +40,8 @@ export function candidates(name: string, scenario: Scenario, client: StubClient)
 
 interface ConfigFile {
   store: { path: string };
-  groups?: { denyRcode?: string }[];
+  identity?: { kubernetes?: { enabled?: boolean } };
+  groups?: { denyRcode?: string; pods?: unknown; clients?: unknown[] }[];
 }
 
 /** `denyRcode` overrides every group's (a measurement, not a shipped config). */
@@ -76,6 +78,8 @@ export async function startScenario(
       cpSync(join(REPO_ROOT, scenario.configDir), dir, { recursive: true });
       const config = parse(readFileSync(join(dir, 'dnsward.yaml'), 'utf8')) as ConfigFile;
       config.store.path = join(dir, 'dnsward.db');
+      // the agent's address stands in for its pod (no API server in these namespaces)
+      podGroupsAsCidrs(config, [`${scenario.agentAddress.split('/')[0] ?? ''}/32`]);
       if (denyRcode) for (const group of config.groups ?? []) group.denyRcode = denyRcode;
       writeFileSync(join(dir, 'dnsward.yaml'), stringify(config));
       args.push('--config', join(dir, 'dnsward.yaml'));

@@ -4,6 +4,7 @@ import type { Detector } from '../detector.js';
 
 export const dohBypass: Detector = {
   id: 'doh-bypass',
+  perQuery: true,
   observe(ctx) {
     if (!isDohResolver(ctx.event.qname)) return null;
     return {

@@ -3,6 +3,7 @@ import type { Detector } from '../detector.js';
 
 export const fakeTldLongLabel: Detector = {
   id: 'fake-tld-long-label',
+  perQuery: true,
   observe(ctx) {
     const { name } = ctx;
     // a single label (a bare pod or host name the search list failed on) cannot be delegated: it reaches no one

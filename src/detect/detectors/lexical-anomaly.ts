@@ -3,6 +3,7 @@ import { round, type Detector } from '../detector.js';
 
 export const lexicalAnomaly: Detector = {
   id: 'lexical-anomaly',
+  perQuery: true,
   observe(ctx) {
     if (ctx.key === null || !ctx.isNewSubdomain) return null;
     const f = ctx.lexical();

@@ -7,6 +7,7 @@ const RAW_BYTES_HIGH = 4;
 
 export const nonLdhLabel: Detector = {
   id: 'non-ldh-label',
+  perQuery: true,
   observe(ctx) {
     const { name } = ctx;
     if (name.nonLdh === 0 || name.kind === 'internal') return null;

@@ -4,6 +4,7 @@ import { isNullQtype } from '../qtypes.js';
 
 export const nullQtype: Detector = {
   id: 'null-qtype',
+  perQuery: true,
   observe(ctx) {
     if (!isNullQtype(ctx.event.qtype)) return null;
     return { severity: 'high', score: 85, features: { qtype: 'NULL', nameLength: ctx.event.qname.length } };

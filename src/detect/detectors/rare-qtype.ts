@@ -5,6 +5,7 @@ import { L } from '../windows.js';
 
 export const rareQtype: Detector = {
   id: 'rare-qtype',
+  perQuery: true,
   observe(ctx) {
     if (!isRareQtype(ctx.event.qtype)) return null;
     const inFiveMinutes = ctx.key?.long.sum(ctx.event.ts, L.rare) ?? 1;

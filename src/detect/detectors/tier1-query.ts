@@ -3,6 +3,7 @@ import type { Detector } from '../detector.js';
 
 export const tier1Query: Detector = {
   id: 'tier1-query',
+  perQuery: true,
   observe(ctx) {
     if (ctx.event.tier !== 1) return null;
     return {

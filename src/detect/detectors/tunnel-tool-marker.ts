@@ -12,6 +12,7 @@ const ANY_MARKER = new RegExp(MARKERS.map(([, pattern]) => pattern.source).join(
 
 export const tunnelToolMarker: Detector = {
   id: 'tunnel-tool-marker',
+  perQuery: true,
   observe(ctx) {
     const qname = ctx.event.qname;
     if (!ANY_MARKER.test(qname)) return null;
