@@ -101,7 +101,8 @@ for (const engine of engines) {
     it('stores a batch of alerts, sets their ids and adds later growth to the same rows', async () => {
       const { store } = await engine.fresh(`${engine.name}-upsert`);
       const a = state();
-      const b = state({ localId: 2, baseDomain: 'other-example.org' });
+      const pod = { namespace: 'agents', pod: 'agent-b-0', podUid: 'uid-b', serviceAccount: 'runner' };
+      const b = state({ localId: 2, baseDomain: 'other-example.org', podIdentity: pod });
       await store.alerts.saveBatch([a, b], T0, WINDOW);
       assert.ok(a.dbId !== null && b.dbId !== null && a.dbId !== b.dbId);
       a.count = 5;
@@ -117,6 +118,16 @@ for (const engine of engines) {
         (await store.alerts.list()).map((x) => x.baseDomain),
         ['tunnel-example.org', 'other-example.org'],
       );
+      const byPod = await store.alerts.list({
+        namespace: 'agents',
+        pod: 'agent-b-0',
+        serviceAccount: 'runner',
+      });
+      assert.deepEqual(
+        byPod.map((x) => [x.baseDomain, x.namespace, x.pod, x.podUid, x.serviceAccount]),
+        [['other-example.org', 'agents', 'agent-b-0', 'uid-b', 'runner']],
+      );
+      assert.equal(got.namespace, null);
     });
 
     it('merges the same alert from two replicas into one: counts and bytes add, severity and last seen max', async () => {
