@@ -1,36 +1,13 @@
 // IP addresses between their wire bytes (as recvmmsg fills them) and the text form dgram reports.
 import { addressToBigInt, type Family } from './cidr.js';
+import { ipv4Text, ipv6Text } from './ip-text.js';
 
-/** Text of the address at bytes[offset..]: dotted quad, or RFC 5952 IPv6 (longest zero run as "::"). */
+/** Text of the address at bytes[offset..]: dotted quad, or RFC 5952 IPv6 (IPv4-mapped as inet_ntop writes it). */
 export function formatIp(bytes: Uint8Array, offset: number, family: Family): string {
-  if (family === 4) {
-    return `${bytes[offset] ?? 0}.${bytes[offset + 1] ?? 0}.${bytes[offset + 2] ?? 0}.${bytes[offset + 3] ?? 0}`;
-  }
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++)
-    groups.push(((bytes[offset + 2 * i] ?? 0) << 8) | (bytes[offset + 2 * i + 1] ?? 0));
-  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0) {
-    // IPv4-mapped, as inet_ntop writes it
-    if (groups[5] === 0xffff) return `::ffff:${formatIp(bytes, offset + 12, 4)}`;
-  }
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+  if (family === 4) return ipv4Text(bytes, offset);
+  let mapped = bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff;
+  for (let i = 0; i < 10 && mapped; i++) mapped = bytes[offset + i] === 0;
+  return mapped ? `::ffff:${ipv4Text(bytes, offset + 12)}` : ipv6Text(bytes, offset);
 }
 
 /** Writes the address's bytes at out[offset..] (4 or 16); false when it is not an address of that family. */
