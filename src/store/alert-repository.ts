@@ -1,15 +1,8 @@
 // Alert repository: upsert, list, get, ack, mute, export; the only alert SQL the server and the CLI use.
-import type {
-  AlertRecord,
-  AlertStatus,
-  Exposure,
-  Severity,
-  StoredAlert,
-  StoredAlertRecord,
-} from '../model/alert.js';
+import type { AlertRecord, AlertStatus, Severity, StoredAlert, StoredAlertRecord } from '../model/alert.js';
 import { SEVERITIES, severityRank, storedAlertJson } from '../model/alert.js';
 import { AlertMerger } from './alert-merge.js';
-import type { PodIdentity } from '../model/agent.js';
+import { toRecord, type AlertRow } from './alert-row.js';
 import type { Db } from './database.js';
 import { findQueries } from './query-log-reader.js';
 
@@ -50,77 +43,7 @@ export interface QuerySample {
   readonly rcode: string;
 }
 
-interface AlertRow {
-  id: number;
-  rule: string;
-  severity: Severity;
-  agent_id: string;
-  grp: string;
-  client_ip: string;
-  namespace: string | null;
-  pod: string | null;
-  pod_uid: string | null;
-  service_account: string | null;
-  base_domain: string;
-  first_seen: number;
-  last_seen: number;
-  count: number;
-  score: number;
-  exposure: Exposure;
-  bytes_leaked: number;
-  bytes_attempted: number;
-  samples: string;
-  features: string;
-  status: AlertStatus;
-  status_reason: string | null;
-  muted_until: number | null;
-  acked_at: number | null;
-}
-
 const iso = (ms: number): string => new Date(ms).toISOString();
-
-/** An alert row's pod columns as the record's identity (all four are written together, or none); both engines. */
-export function podIdentity(row: {
-  readonly namespace: string | null;
-  readonly pod: string | null;
-  readonly pod_uid: string | null;
-  readonly service_account: string | null;
-}): PodIdentity | undefined {
-  if (row.namespace === null || row.pod === null) return undefined;
-  return {
-    namespace: row.namespace,
-    pod: row.pod,
-    podUid: row.pod_uid ?? '',
-    serviceAccount: row.service_account ?? '',
-  };
-}
-
-/** The one row -> record mapping (the record -> row one is `params`). */
-function toRecord(row: AlertRow): StoredAlertRecord {
-  return {
-    id: row.id,
-    rule: row.rule,
-    severity: row.severity,
-    agentId: row.agent_id,
-    group: row.grp,
-    clientIp: row.client_ip,
-    baseDomain: row.base_domain,
-    firstSeenMs: row.first_seen,
-    lastSeenMs: row.last_seen,
-    count: row.count,
-    score: row.score,
-    exposure: row.exposure,
-    bytesLeaked: row.bytes_leaked,
-    bytesAttempted: row.bytes_attempted,
-    samples: JSON.parse(row.samples) as string[],
-    features: JSON.parse(row.features) as Record<string, number | string | boolean>,
-    status: row.status,
-    podIdentity: podIdentity(row),
-    statusReason: row.status_reason,
-    mutedUntilMs: row.muted_until,
-    ackedAtMs: row.acked_at,
-  };
-}
 
 const toAlert = (row: AlertRow): StoredAlert => storedAlertJson(toRecord(row));
 

@@ -3,64 +3,11 @@ import type pg from 'pg';
 import type { AlertRecord, AlertState, Mute, StoredAlert, StoredAlertRecord } from '../../model/alert.js';
 import { severityRank, storedAlertJson } from '../../model/alert.js';
 import { alertKey, AlertMerger } from '../alert-merge.js';
-import { podIdentity, type AlertFilter, type MuteRecord } from '../alert-repository.js';
+import type { AlertFilter, MuteRecord } from '../alert-repository.js';
+import { toRecord, type AlertRow } from '../alert-row.js';
 import type { AlertStore } from '../store.js';
 import { inTransaction } from './connect.js';
 
-interface Row {
-  id: number;
-  rule: string;
-  severity: AlertRecord['severity'];
-  agent_id: string;
-  grp: string;
-  client_ip: string;
-  base_domain: string;
-  first_seen: number;
-  last_seen: number;
-  count: number;
-  score: number;
-  exposure: AlertRecord['exposure'];
-  bytes_leaked: number;
-  bytes_attempted: number;
-  samples: string;
-  features: string;
-  status: AlertRecord['status'];
-  status_reason: string | null;
-  muted_until: number | null;
-  acked_at: number | null;
-  namespace: string | null;
-  pod: string | null;
-  pod_uid: string | null;
-  service_account: string | null;
-}
-
-function toRecord(row: Row): StoredAlertRecord {
-  return {
-    id: row.id,
-    rule: row.rule,
-    severity: row.severity,
-    agentId: row.agent_id,
-    group: row.grp,
-    clientIp: row.client_ip,
-    baseDomain: row.base_domain,
-    firstSeenMs: row.first_seen,
-    lastSeenMs: row.last_seen,
-    count: row.count,
-    score: row.score,
-    exposure: row.exposure,
-    bytesLeaked: row.bytes_leaked,
-    bytesAttempted: row.bytes_attempted,
-    samples: JSON.parse(row.samples) as string[],
-    features: JSON.parse(row.features) as Record<string, number | string | boolean>,
-    status: row.status,
-    podIdentity: podIdentity(row),
-    statusReason: row.status_reason,
-    mutedUntilMs: row.muted_until,
-    ackedAtMs: row.acked_at,
-  };
-}
-
-/** Columns in the order of INSERT_SQL / UPDATE_SQL's $1..$24. */
 function values(a: Readonly<AlertRecord>, nowMs: number): unknown[] {
   return [
     a.rule,
@@ -116,12 +63,12 @@ export class PgAlerts implements AlertStore {
         await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [alertKey(alert)]);
         const found =
           alert.dbId === null
-            ? await client.query<Row>(
+            ? await client.query<AlertRow>(
                 `SELECT * FROM alerts WHERE agent_id = $1 AND base_domain = $2 AND rule = $3 AND last_seen >= $4
                  ORDER BY last_seen DESC LIMIT 1`,
                 [alert.agentId, alert.baseDomain, alert.rule, alert.firstSeenMs - mergeWithinMs],
               )
-            : await client.query<Row>('SELECT * FROM alerts WHERE id = $1', [alert.dbId]);
+            : await client.query<AlertRow>('SELECT * FROM alerts WHERE id = $1', [alert.dbId]);
         const row = found.rows[0];
         if (row === undefined) {
           const inserted = await client.query<{ id: number }>(INSERT_SQL, values(alert, nowMs));
@@ -146,7 +93,7 @@ export class PgAlerts implements AlertStore {
   }
 
   async get(id: number): Promise<StoredAlert | undefined> {
-    const row = (await this.pool.query<Row>('SELECT * FROM alerts WHERE id = $1', [id])).rows[0];
+    const row = (await this.pool.query<AlertRow>('SELECT * FROM alerts WHERE id = $1', [id])).rows[0];
     return row === undefined ? undefined : storedAlertJson(toRecord(row));
   }
 
@@ -170,18 +117,18 @@ export class PgAlerts implements AlertStore {
     const sql =
       `SELECT * FROM alerts${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}` +
       ` ORDER BY last_seen DESC, id DESC${filter.limit !== undefined ? ` LIMIT ${Math.floor(filter.limit)}` : ''}`;
-    return (await this.pool.query<Row>(sql, params)).rows.map((r) => storedAlertJson(toRecord(r)));
+    return (await this.pool.query<AlertRow>(sql, params)).rows.map((r) => storedAlertJson(toRecord(r)));
   }
 
   async all(): Promise<StoredAlert[]> {
-    return (await this.pool.query<Row>('SELECT * FROM alerts ORDER BY id')).rows.map((r) =>
+    return (await this.pool.query<AlertRow>('SELECT * FROM alerts ORDER BY id')).rows.map((r) =>
       storedAlertJson(toRecord(r)),
     );
   }
 
   async recent(sinceMs: number): Promise<StoredAlertRecord[]> {
     const rows = (
-      await this.pool.query<Row>('SELECT * FROM alerts WHERE last_seen >= $1 ORDER BY id', [sinceMs])
+      await this.pool.query<AlertRow>('SELECT * FROM alerts WHERE last_seen >= $1 ORDER BY id', [sinceMs])
     ).rows;
     const alerts = rows.map(toRecord);
     this.merger.adopt(alerts);
