@@ -98,6 +98,19 @@ export class NameAnalyzer {
 
     const tail = labels.slice(n - clean).join('.');
     const parts = this.domains.resolve(tail);
+    // "api\.example.com": the registrable label holds escaped bytes, so the clean tail is a bare public suffix;
+    // grouping under "com" would key alerts (and a domain quarantine) on the whole TLD
+    if (clean < n && parts.base === parts.publicSuffix) {
+      return this.info(
+        qname,
+        parsed,
+        'public',
+        INVALID_TLD_BASE,
+        labels.slice(0, n - clean),
+        tld,
+        parts.tldStatus,
+      );
+    }
     const baseLabels = parts.base.split('.').length;
     const subLabels = labels.slice(0, n - baseLabels);
 

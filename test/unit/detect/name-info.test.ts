@@ -117,6 +117,17 @@ describe('NameAnalyzer', () => {
     });
   }
 
+  it('L8: an escaped dot in the registrable label never makes the public suffix the base domain', () => {
+    for (const qname of ['api\\.example.com', 'abc\\.def.co.uk']) {
+      const info = analyzer.analyze(qname);
+      assert.equal(info.base, INVALID_TLD_BASE, qname);
+      assert.equal(info.kind, 'public', qname);
+    }
+    // an escaped label below a clean registrable domain keeps that domain
+    assert.equal(analyzer.analyze('x\\.y.evil.example.com').base, 'example.com');
+    assert.equal(analyzer.analyze('\\255\\001.t1.tunnel.test').base, 'tunnel.test');
+  });
+
   it('treats a TLD outside the PSL as unknown and a PSL TLD as known', () => {
     assert.equal(analyzer.analyze('x.example.org').tldStatus, 'icann');
     assert.equal(analyzer.analyze('x.pirate.sea').tldStatus, 'unknown');
