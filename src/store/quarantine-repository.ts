@@ -2,7 +2,8 @@
 import type { NewQuarantine, Quarantine } from '../model/quarantine.js';
 import type { Db } from './database.js';
 
-interface Row {
+/** A quarantines table row: the same columns on SQLite and PostgreSQL. */
+export interface QuarantineRow {
   id: number;
   agent_id: string;
   grp: string;
@@ -32,12 +33,14 @@ export class QuarantineRepository {
   active(now: number): Quarantine[] {
     const rows = this.db
       .prepare('SELECT * FROM quarantines WHERE released_at IS NULL AND until > ? ORDER BY id')
-      .all(now) as Row[];
+      .all(now) as QuarantineRow[];
     return rows.map(toQuarantine);
   }
 
   all(): Quarantine[] {
-    return (this.db.prepare('SELECT * FROM quarantines ORDER BY id').all() as Row[]).map(toQuarantine);
+    return (this.db.prepare('SELECT * FROM quarantines ORDER BY id').all() as QuarantineRow[]).map(
+      toQuarantine,
+    );
   }
 
   /** Releases by id, or every active one of an agent; returns how many were released. */
@@ -52,7 +55,8 @@ export class QuarantineRepository {
   }
 }
 
-function toQuarantine(row: Row): Quarantine {
+/** The one row -> record mapping, both engines. */
+export function toQuarantine(row: QuarantineRow): Quarantine {
   return {
     id: row.id,
     agentId: row.agent_id,

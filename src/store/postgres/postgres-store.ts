@@ -2,6 +2,7 @@
 import type pg from 'pg';
 import type { NewQuarantine, Quarantine } from '../../model/quarantine.js';
 import { hitKey, type EntryHits } from '../allowlist-hits.js';
+import { toQuarantine, type QuarantineRow } from '../quarantine-repository.js';
 import type { AllowlistHitStore, QuarantineStore, Store, StoreStatus } from '../store.js';
 import { createPool, inTransaction, type PoolOptions } from './connect.js';
 import { latestVersion, migrate, schemaVersion } from './migrate.js';
@@ -13,34 +14,6 @@ export interface PostgresStoreOptions extends PoolOptions {
   readonly retentionMs: number;
   /** False for CLI readers: a database at an older schema is read as it is. */
   readonly migrate?: boolean;
-}
-
-interface QuarantineRow {
-  id: number;
-  agent_id: string;
-  grp: string;
-  scope: 'agent' | 'domain';
-  base_domain: string | null;
-  created_at: number;
-  until: number;
-  reason: string;
-  alert_id: number | null;
-  released_at: number | null;
-}
-
-function toQuarantine(row: QuarantineRow): Quarantine {
-  return {
-    id: row.id,
-    agentId: row.agent_id,
-    group: row.grp,
-    scope: row.scope,
-    baseDomain: row.base_domain,
-    createdAt: row.created_at,
-    until: row.until,
-    reason: row.reason,
-    alertId: row.alert_id,
-    releasedAt: row.released_at,
-  };
 }
 
 class PgQuarantines implements QuarantineStore {
