@@ -6,7 +6,7 @@ import type { Policy } from '../policy/compile.js';
 import type { GroupPolicy } from '../policy/group-policy.js';
 import type { Guard } from '../policy/guard.js';
 import { answerForClient } from './answer-wire.js';
-import { cacheKey, toCachedAnswer, type AnswerCache, type CachedAnswer } from './cache.js';
+import { cacheVariant, toCachedAnswer, type AnswerCache, type CachedAnswer } from './cache.js';
 import { qtypeName, RCODE, rcodeName } from '../lib/dns-codes.js';
 import { decideMessage, DecidedQuery } from './decide-message.js';
 import type { RebindingGuard } from './rebinding-guard.js';
@@ -104,8 +104,8 @@ export class QueryPipeline {
       return;
     }
     // 4. cache: answers kept encoded; ID, question case and TTLs patched per client
-    const key = cacheKey(query);
-    const hit = this.deps.cache.get(key, ts);
+    const variant = cacheVariant(query);
+    const hit = this.deps.cache.get(query.name, variant, ts);
     if (hit) {
       q.answeredBy = 'cache';
       q.upstream = hit.upstream;
@@ -124,7 +124,7 @@ export class QueryPipeline {
           return;
         }
         const stored =
-          this.deps.cache.set(key, answer, routed.upstream.label, now) ??
+          this.deps.cache.set(query.name, variant, answer, routed.upstream.label, now) ??
           toCachedAnswer(answer, routed.upstream.label, now);
         this.answer(q, query, stored, group);
       },
