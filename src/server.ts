@@ -1,6 +1,6 @@
 // The composition root of `dnsward serve`: policy, store, event queue and consumers, pipeline, listeners, reload.
 import { loadConfig, type ConfigOverrides, type LoadedConfig } from './config/load.js';
-import { bindListeners } from './dns/bind-listeners.js';
+import { bindListeners, sumNativeStats } from './dns/bind-listeners.js';
 import { chooseUdpEngine } from './dns/udp-engine.js';
 import { AnswerCache } from './dns/cache.js';
 import { QueryPipeline } from './dns/handle-query.js';
@@ -261,6 +261,7 @@ async function startResolver(
     allowlistHits: stages.allowlistHits,
     dnstap,
     quarantines: book,
+    udpBatched: () => sumNativeStats(udp),
     kubernetes: pods && {
       pods: () => pods.map.size,
       get watchRestarts() {

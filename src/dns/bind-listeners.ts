@@ -5,7 +5,7 @@ import type { QueryPipeline } from './handle-query.js';
 import { TcpListener, type TcpLimits } from './tcp-listener.js';
 import type { UdpEngine } from './udp-engine.js';
 import { UdpListener } from './udp-listener.js';
-import { NativeUdpListener, type DropWarning } from './udp-native-listener.js';
+import { NativeUdpListener, type DropWarning, type NativeUdpStats } from './udp-native-listener.js';
 
 export interface BindOptions {
   readonly recvBufferSize: number;
@@ -19,6 +19,8 @@ export interface BindOptions {
 /** A bound UDP listener of either engine. */
 export interface BoundUdp {
   readonly port: number;
+  /** The batched engine's counters (the dgram engine has none). */
+  readonly stats?: NativeUdpStats;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,27 @@ function startUdp(address: HostPort, pipeline: QueryPipeline, options: BindOptio
   return engine.kind === 'native'
     ? NativeUdpListener.start(engine.addon, address, pipeline, options.recvBufferSize, options.udpDropWarning)
     : UdpListener.start(address, pipeline, options.recvBufferSize);
+}
+
+/** The batched engine's counters summed over `udp`; undefined when no listener runs on it. */
+export function sumNativeStats(udp: readonly BoundUdp[]): NativeUdpStats | undefined {
+  let sum: Record<keyof NativeUdpStats, number> | undefined;
+  for (const listener of udp) {
+    const stats = listener.stats;
+    if (!stats) continue;
+    sum ??= {
+      received: 0,
+      sent: 0,
+      queuedNow: 0,
+      queuedTotal: 0,
+      queueDropped: 0,
+      sendErrors: 0,
+      truncated: 0,
+      batches: 0,
+    };
+    for (const key of Object.keys(sum) as (keyof NativeUdpStats)[]) sum[key] += stats[key];
+  }
+  return sum;
 }
 
 /** Binds every address; a TCP port 0 next to a UDP port 0 on the same host gets the UDP's port (tests use port 0). */

@@ -18,9 +18,23 @@ export interface MetricsSources {
   readonly dnstap?: { readonly written: number; readonly dropped: number } | undefined;
   /** Quarantines in force (agents and base domains). */
   readonly quarantines?: { readonly size: number } | undefined;
+  /** The batched UDP engine's counters, summed over its listeners (absent on the dgram engine). */
+  readonly udpBatched?: () => UdpBatchedCounters | undefined;
   /** The pod watch, when identity.kubernetes is enabled. */
   readonly kubernetes?:
     { readonly pods: () => number; readonly watchRestarts: number; readonly unknown: number } | undefined;
+}
+
+/** What the batched UDP addon counts (src/dns/udp-native-listener.ts). */
+export interface UdpBatchedCounters {
+  readonly received: number;
+  readonly batches: number;
+  readonly sent: number;
+  readonly queuedNow: number;
+  readonly queuedTotal: number;
+  readonly queueDropped: number;
+  readonly sendErrors: number;
+  readonly truncated: number;
 }
 
 /** The part of a compiled Policy the metrics read. */
@@ -145,6 +159,59 @@ export class ServerMetrics {
       'dnsward_quarantines_active',
       'Quarantines in force (agents or base domains blocked after a critical alert)',
       read((s) => s.quarantines?.size ?? 0),
+    );
+    const udp = (pick: (c: UdpBatchedCounters) => number) =>
+      read((s) => {
+        const counters = s.udpBatched?.();
+        return counters ? pick(counters) : 0;
+      });
+    sourceCounter(
+      this.registry,
+      'dnsward_udp_batched_received_total',
+      'Datagrams read by the batched UDP engine (recvmmsg)',
+      udp((c) => c.received),
+    );
+    sourceCounter(
+      this.registry,
+      'dnsward_udp_batched_batches_total',
+      'recvmmsg batches handed to the pipeline (received / batches = datagrams per system call)',
+      udp((c) => c.batches),
+    );
+    sourceCounter(
+      this.registry,
+      'dnsward_udp_batched_sent_total',
+      'Answers the batched UDP engine handed to the kernel (sendmmsg)',
+      udp((c) => c.sent),
+    );
+    sourceGauge(
+      this.registry,
+      'dnsward_udp_batched_send_queue',
+      'Answers held because the kernel refused them for now (EAGAIN), sent when the socket is writable',
+      udp((c) => c.queuedNow),
+    );
+    sourceCounter(
+      this.registry,
+      'dnsward_udp_batched_send_deferred_total',
+      'Answers that had to wait for the socket to become writable (EAGAIN / ENOBUFS)',
+      udp((c) => c.queuedTotal),
+    );
+    sourceCounter(
+      this.registry,
+      'dnsward_udp_batched_answers_dropped_total',
+      'Answers lost because the send queue was full while the kernel kept refusing them',
+      udp((c) => c.queueDropped),
+    );
+    sourceCounter(
+      this.registry,
+      'dnsward_udp_batched_send_errors_total',
+      'Answers the kernel rejected with an error other than EAGAIN (unreachable client, bad address)',
+      udp((c) => c.sendErrors),
+    );
+    sourceCounter(
+      this.registry,
+      'dnsward_udp_batched_oversize_dropped_total',
+      'Datagrams larger than a receive slot (4096 bytes), dropped unanswered',
+      udp((c) => c.truncated),
     );
     sourceGauge(
       this.registry,

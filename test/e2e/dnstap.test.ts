@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dig } from '../helpers/dig.js';
 import { readDnstap, startFstrmCapture, type TapRecord } from '../helpers/dnstap.js';
-import { startDnsward, type Dnsward } from '../helpers/dnsward.js';
+import { scrapeMetrics, startDnsward, type Dnsward } from '../helpers/dnsward.js';
 import { waitFor } from '../helpers/processes.js';
 import { startUnbound, type Unbound } from '../helpers/unbound.js';
-import { parseExposition, value } from '../unit/metrics/exposition.js';
+import { value } from '../unit/metrics/exposition.js';
 
 const ZONE = 'tap.example';
 const entry = (domain: string): string =>
@@ -39,9 +39,7 @@ async function traffic(port: number): Promise<void> {
 }
 
 async function metric(server: Dnsward, name: string): Promise<number> {
-  const mport = Number(/"metrics":(\d+)/.exec(server.output())?.[1]);
-  const m = parseExposition(await (await fetch(`http://127.0.0.1:${mport}/metrics`)).text());
-  return value(m, name) ?? -1;
+  return value(await scrapeMetrics(server), name) ?? -1;
 }
 
 /** Waits until dnsward has written `count` dnstap messages. */

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import dnsPacket from 'dns-packet';
 import { stringify } from 'yaml';
 import { dig } from '../helpers/dig.js';
-import { REPO_ROOT, spawnDnsward, startDnsward, type Dnsward } from '../helpers/dnsward.js';
+import { metricsPort, REPO_ROOT, spawnDnsward, startDnsward, type Dnsward } from '../helpers/dnsward.js';
 import { waitFor } from '../helpers/processes.js';
 import { startUnbound, type Unbound } from '../helpers/unbound.js';
 import { parseExposition, value } from '../unit/metrics/exposition.js';
@@ -106,10 +106,6 @@ function queryLoop(port: number, names: readonly string[], inflight = 8) {
 async function scrape(port: number): Promise<ReturnType<typeof parseExposition>> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);
   return parseExposition(await res.text());
-}
-
-function metricsPort(server: Dnsward): number {
-  return Number(/"metrics":(\d+)/.exec(server.output())?.[1]);
 }
 
 async function cli(...args: string[]): Promise<{ code: number; out: string }> {

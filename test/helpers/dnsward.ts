@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { parseExposition, type Exposition } from '../unit/metrics/exposition.js';
 import { startProcess, waitFor, type Running } from './processes.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
@@ -86,4 +87,17 @@ export async function spawnDnsward(
     'dnsward to listen',
   );
   return { port, dir, dbPath, configPath, output: proc.output, stop: proc.stop, process: proc };
+}
+
+/** The metrics port a running server logged (config metrics.listen "127.0.0.1:0"). */
+export function metricsPort(server: Dnsward): number {
+  const port = Number(/"metrics":(\d+)/.exec(server.output())?.[1]);
+  if (!(port > 0)) throw new Error('the server logged no metrics port (metrics.listen unset?)');
+  return port;
+}
+
+/** One scrape of the server's /metrics, parsed. */
+export async function scrapeMetrics(server: Dnsward): Promise<Exposition> {
+  const res = await fetch(`http://127.0.0.1:${metricsPort(server)}/metrics`);
+  return parseExposition(await res.text());
 }
