@@ -105,6 +105,48 @@ describe('parseQuery', () => {
     }
   });
 
+  it('reads a question name as readName does, whatever the bytes (one-pass reader vs the general one)', () => {
+    const next = rng(11);
+    for (let i = 0; i < 20_000; i++) {
+      const labels: number[] = [];
+      for (let count = 1 + Math.floor(next() * 5); count > 0; count--) {
+        const len = next() < 0.02 ? 64 : Math.floor(next() * 20);
+        labels.push(len);
+        for (let k = 0; k < len; k++)
+          labels.push(next() < 0.05 ? Math.floor(next() * 256) : 0x41 + Math.floor(next() * 58));
+      }
+      const header = Buffer.from([0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+      const bytes = Buffer.concat([header, Buffer.from(labels), Buffer.from([0, 0, 1, 0, 1])]);
+      const parsed = parseQuery(bytes);
+      const general = readName(bytes, 12, false);
+      if (typeof general === 'string') {
+        assert.deepEqual(parsed, { kind: 'formerr', reason: general });
+        continue;
+      }
+      assert.equal(parsed.kind, 'query');
+      assert.equal(parsed.query.qname, general.text);
+      assert.equal(parsed.query.name, general.text.toLowerCase());
+      assert.equal(parsed.query.questionEnd, general.end + 4);
+    }
+  });
+
+  it('takes a 255-byte name and refuses a 256-byte one', () => {
+    const query = (name: string): Buffer =>
+      Buffer.concat([
+        Buffer.from([0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
+        ...name.split('.').map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label)])),
+        Buffer.from([0, 0, 1, 0, 1]),
+      ]);
+    const longest = ['a'.repeat(63), 'B'.repeat(63), 'c'.repeat(63), 'd'.repeat(61)].join('.');
+    const ok = parseQuery(query(longest));
+    assert.equal(ok.kind === 'query' && ok.query.name, longest.toLowerCase());
+    assert.equal(ok.kind === 'query' && ok.query.qname, longest);
+    assert.deepEqual(parseQuery(query(`${longest}e`)), {
+      kind: 'formerr',
+      reason: 'name longer than 255 bytes',
+    });
+  });
+
   it('escapes non-printable bytes and dots inside labels (RFC 1035 §5.1)', () => {
     const wire = Buffer.from([3, 0x61, 0x2e, 0x00, 2, 0xff, 0x41, 0]);
     const name = readName(wire, 0, false);
