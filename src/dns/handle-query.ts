@@ -63,10 +63,11 @@ export class QueryPipeline {
 
   constructor(private readonly deps: PipelineDeps) {}
 
-  /** Never throws: every failure becomes FORMERR/SERVFAIL or a counted drop. */
-  handle(msg: Buffer, client: Client, reply: Reply): void {
-    const arrived = performance.now();
-    const ts = Date.now();
+  /**
+   * Never throws: every failure becomes FORMERR/SERVFAIL or a counted drop. `arrived` (performance.now()) and
+   * `ts` (epoch ms) are when the message arrived: a batch of datagrams read together shares one reading.
+   */
+  handle(msg: Buffer, client: Client, reply: Reply, arrived = performance.now(), ts = Date.now()): void {
     const q = new InFlight(msg, client, reply, arrived, ts);
     // 1-3. decode, identify, class, guard + policy: the decide step replay runs too
     const outcome = decideMessage(msg, client.address, this.deps.policy.current, this.deps.guard, ts, q);

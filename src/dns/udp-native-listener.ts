@@ -153,6 +153,9 @@ export class NativeUdpListener {
 
   private onBatch(count: number): void {
     this.dispatching = true;
+    // one recvmmsg: every datagram of the batch arrived by now
+    const arrived = performance.now();
+    const ts = Date.now();
     try {
       for (let i = 0; i < count; i++) {
         const length = this.rxLen[i] ?? 0;
@@ -165,7 +168,7 @@ export class NativeUdpListener {
         const start = i * SLOT;
         const msg = Buffer.allocUnsafe(length);
         this.rxBuf.copy(msg, 0, start, start + length);
-        this.pipeline.handle(msg, this.client(i, port), this.reply);
+        this.pipeline.handle(msg, this.client(i, port), this.reply, arrived, ts);
       }
     } finally {
       this.dispatching = false;
