@@ -1,19 +1,15 @@
 // The pod watch: @kubernetes/client-node's ListWatch per namespace (list, watch from resourceVersion, bookmarks,
 // relist on 410) feeding the pod map; restarts with backoff after errors, resyncs the map from its cache.
-import {
-  CoreV1Api,
-  KubeConfig,
-  ListWatch,
-  Watch,
-  type KubernetesListObject,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, ListWatch, Watch, type KubernetesListObject } from '@kubernetes/client-node';
 import type { KubernetesConfig } from '../config/sections/kubernetes.js';
 import type { Logger } from '../log/logger.js';
-import { PodMap, type PodObject, type PodRecord } from './pod-map.js';
+import { PodMap, type PodRecord } from './pod-map.js';
+import { PodTrimmer, type Pod } from './pod-trim.js';
 
-type Pod = KubernetesObject & PodObject;
-
+/** Pods per list page (kubectl's chunk size): a large cluster never arrives as one response held whole. */
+const LIST_PAGE_SIZE = 500;
+/** A list restarted after its continue token expired (410) this many times in a row fails, to the retry path. */
+const LIST_RESTARTS = 3;
 const RETRY_BASE_MS = 500;
 const RETRY_MAX_MS = 30_000;
 /** Distinct unknown addresses logged before the set is cleared (the counter counts them all). */
@@ -22,6 +18,7 @@ const UNKNOWN_LOG_LIMIT = 1024;
 export interface PodWatchOptions {
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
+  readonly listPageSize?: number;
 }
 
 /** A watch on one scope: every namespace (null) or one. */
@@ -52,15 +49,20 @@ export class PodWatch {
   ) {
     const kc = loadKubeConfig(config);
     const api = kc.makeApiClient(CoreV1Api);
-    const watch = new TrimmingWatch(kc);
+    const trimmer = new PodTrimmer();
+    const watch = new TrimmingWatch(kc, trimmer);
     const namespaces = config.namespaces.length > 0 ? config.namespaces : [null];
     this.scopes = namespaces.map((namespace) => {
       const path =
         namespace === null ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
-      const list =
-        namespace === null
-          ? () => trimList(api.listPodForAllNamespaces())
-          : () => trimList(api.listNamespacedPod({ namespace }));
+      const limit = options.listPageSize ?? LIST_PAGE_SIZE;
+      const page = (cont: string | undefined): Promise<KubernetesListObject<Pod>> => {
+        const chunk = cont === undefined ? { limit } : { limit, _continue: cont };
+        return namespace === null
+          ? api.listPodForAllNamespaces(chunk)
+          : api.listNamespacedPod({ namespace, ...chunk });
+      };
+      const list = () => listInPages(page, trimmer);
       const informer = new ListWatch<Pod>(path, watch, list, false);
       const scope: Scope = { namespace, informer, synced: false, connects: 0, retryMs: 0, retry: undefined };
       watch.onWatching(path, () => this.watching(scope));
@@ -156,11 +158,19 @@ function loadKubeConfig(config: KubernetesConfig): KubeConfig {
 }
 
 /**
- * The client's Watch, asking for bookmarks and keeping only the fields dnsward reads of each pod, so the
- * informer's cache holds ~0.3 KiB a pod instead of the whole object; tells the owner when a watch starts.
+ * The client's Watch, asking for bookmarks and keeping only the fields dnsward reads of each pod (pod-trim.ts), so
+ * the informer's cache holds a few hundred bytes a pod instead of the whole object; tells the owner when a watch
+ * starts.
  */
 class TrimmingWatch extends Watch {
   private readonly listeners = new Map<string, () => void>();
+
+  constructor(
+    config: KubeConfig,
+    private readonly trimmer: PodTrimmer,
+  ) {
+    super(config);
+  }
 
   /** `listener` runs each time a watch on `path` starts: after its list was applied, or on a resume. */
   onWatching(path: string, listener: () => void): void {
@@ -177,33 +187,35 @@ class TrimmingWatch extends Watch {
     return super.watch(
       path,
       { ...queryParams, allowWatchBookmarks: true },
-      (phase, object, raw) => callback(phase, phase === 'ERROR' ? object : trimPod(object as Pod), raw),
+      (phase, object, raw) =>
+        callback(phase, phase === 'ERROR' ? object : this.trimmer.trim(object as Pod), raw),
       done,
     );
   }
 }
 
-async function trimList(list: Promise<KubernetesListObject<Pod>>): Promise<KubernetesListObject<Pod>> {
-  const full = await list;
-  return { ...full, items: full.items.map(trimPod) };
-}
-
-function trimPod(pod: Pod): Pod {
-  const { metadata, spec, status } = pod;
-  const trimmed: PodObject = {
-    metadata: {
-      name: metadata?.name,
-      namespace: metadata?.namespace,
-      uid: metadata?.uid,
-      labels: metadata?.labels,
-      resourceVersion: metadata?.resourceVersion,
-    },
-    spec: { serviceAccountName: spec?.serviceAccountName, nodeName: spec?.nodeName },
-    status: {
-      phase: status?.phase,
-      podIP: status?.podIP,
-      podIPs: status?.podIPs?.map((entry) => ({ ip: entry.ip })),
-    },
-  };
-  return trimmed as Pod;
+/**
+ * The whole list, page by page (Kubernetes chunking: every page from the first page's snapshot), each pod trimmed
+ * as its page arrives. A continue token that expired mid-list (410) starts the list again: the informer needs one
+ * consistent snapshot, not a list stitched from two.
+ */
+async function listInPages(
+  page: (cont: string | undefined) => Promise<KubernetesListObject<Pod>>,
+  trimmer: PodTrimmer,
+): Promise<KubernetesListObject<Pod>> {
+  for (let restarts = 0; ; restarts++) {
+    const items: Pod[] = [];
+    let cont: string | undefined;
+    try {
+      for (;;) {
+        const list = await page(cont);
+        for (const pod of list.items) items.push(trimmer.trim(pod));
+        cont = list.metadata?._continue;
+        if (!cont) return { ...list, items };
+      }
+    } catch (error) {
+      const expired = cont !== undefined && (error as { code?: unknown }).code === 410;
+      if (!expired || restarts >= LIST_RESTARTS) throw error;
+    }
+  }
 }

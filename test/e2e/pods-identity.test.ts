@@ -231,4 +231,32 @@ describe('pod identity from a Kubernetes API', () => {
     const held = await dig(server.port, `fresh.t.${ZONE}`, { extra: ['-b', '127.0.0.25'] });
     assert.equal(held.status, 'NXDOMAIN', 'the renamed pod is the same quarantined agent');
   });
+
+  it('counts watch restarts: a dropped stream, then a relist after 410 Gone that drops a pod the watch never streamed', async () => {
+    const restarts = (): Promise<number> => metric('dnsward_kubernetes_watch_restarts_total');
+    const before = await restarts();
+    api.dropWatches();
+    await waitFor(async () => (await restarts()) > before, 10_000, 'a restart after the dropped watch');
+    const afterDrop = await restarts();
+    // a delete the watch never streams, then the history compacted past the client's resourceVersion: 410 Gone,
+    // and only the relist can tell that web-1 is gone
+    const lists = api.lists;
+    api.deleteSilently('web-1', 'web');
+    api.compact();
+    api.dropWatches();
+    await waitFor(
+      async () => api.lists > lists && (await restarts()) > afterDrop,
+      10_000,
+      'a relist after 410 Gone',
+    );
+    await waitFor(
+      async () => (await metric('dnsward_kubernetes_pods')) === 2,
+      10_000,
+      'web-1 gone after the relist',
+    );
+    assert.equal(
+      (await dig(server.port, `again.t.${ZONE}`, { extra: ['-b', '127.0.0.24'] })).status,
+      'NOERROR',
+    );
+  });
 });

@@ -1,5 +1,6 @@
 // A loopback Kubernetes API server for pods only, speaking the real protocol: list with resourceVersion, watch
-// streams replaying events after a resourceVersion, BOOKMARK events, 410 Gone after compaction, dropped streams.
+// streams replaying events after a resourceVersion, BOOKMARK events, 410 Gone after compaction, dropped streams,
+// and chunked lists (limit/continue over a consistent snapshot; 410 Expired for a continue token past its time).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -52,7 +53,13 @@ export class FakeKubeApi {
   private uids = 0;
   port = 0;
   lists = 0;
+  /** List requests that carried a continue token (the pages after the first). */
+  continuedLists = 0;
   watches = 0;
+  /** The snapshot each open chunked list reads from, by token id: what makes its pages consistent. */
+  private snapshots = new Map<number, { readonly rv: number; readonly items: PodJson[] }>();
+  private snapshotIds = 0;
+  private expireNext = false;
   /** Watch start resourceVersions, as the client sent them. */
   readonly watchFrom: string[] = [];
 
@@ -131,6 +138,11 @@ export class FakeKubeApi {
     this.compactedBelow = this.rv + 1;
   }
 
+  /** The next page asked for with a continue token finds it expired (the API server's last minutes): 410 Expired. */
+  expireNextContinue(): void {
+    this.expireNext = true;
+  }
+
   /** Cuts every open watch stream mid-flight (no final chunk). */
   dropWatches(): void {
     for (const w of this.watchers) {
@@ -179,21 +191,58 @@ export class FakeKubeApi {
     const namespace = match[1] === undefined ? null : decodeURIComponent(match[1]);
     const watch = url.searchParams.get('watch');
     if (watch === 'true' || watch === '1') this.watch(namespace, url.searchParams, res);
-    else this.list(namespace, res);
+    else this.list(namespace, url.searchParams, res);
   }
 
-  private list(namespace: string | null, res: ServerResponse): void {
+  private list(namespace: string | null, params: URLSearchParams, res: ServerResponse): void {
     this.lists++;
-    const items = [...this.pods.values()].filter(
-      (p) => namespace === null || p.metadata.namespace === namespace,
-    );
+    const token = params.get('continue');
+    let snapshot: { readonly rv: number; readonly items: PodJson[] } | undefined;
+    let id: number;
+    let offset = 0;
+    if (token) {
+      this.continuedLists++;
+      if (this.expireNext) {
+        this.expireNext = false;
+        this.snapshots = new Map();
+      }
+      const [idText, offsetText] = token.split(':');
+      id = Number(idText);
+      offset = Number(offsetText);
+      snapshot = this.snapshots.get(id);
+      if (!snapshot) {
+        const status = {
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          reason: 'Expired',
+          code: 410,
+          message: 'The provided continue parameter is too old to display a consistent list result.',
+        };
+        res.writeHead(410, { 'content-type': 'application/json' }).end(JSON.stringify(status));
+        return;
+      }
+    } else {
+      id = ++this.snapshotIds;
+      snapshot = {
+        rv: this.rv,
+        items: [...this.pods.values()].filter(
+          (p) => namespace === null || p.metadata.namespace === namespace,
+        ),
+      };
+    }
+    const limit = Number(params.get('limit') ?? 0);
+    const end = limit > 0 ? Math.min(offset + limit, snapshot.items.length) : snapshot.items.length;
+    const more = end < snapshot.items.length;
+    if (more) this.snapshots.set(id, snapshot);
+    else this.snapshots.delete(id);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(
       JSON.stringify({
         kind: 'PodList',
         apiVersion: 'v1',
-        metadata: { resourceVersion: String(this.rv) },
-        items,
+        metadata: { resourceVersion: String(snapshot.rv), ...(more && { continue: `${id}:${end}` }) },
+        items: snapshot.items.slice(offset, end),
       }),
     );
   }

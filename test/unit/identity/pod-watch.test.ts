@@ -9,9 +9,13 @@ import { waitFor } from '../../helpers/processes.js';
 
 const silent = pino({ level: 'silent' });
 
-function podWatch(api: FakeKubeApi, namespaces: string[] = []): PodWatch {
+function podWatch(api: FakeKubeApi, namespaces: string[] = [], listPageSize?: number): PodWatch {
   const config = kubernetesSection.parse({ enabled: true, kubeconfig: api.kubeconfig(), namespaces });
-  return new PodWatch(config, silent, { retryBaseMs: 50, retryMaxMs: 200 });
+  return new PodWatch(config, silent, {
+    retryBaseMs: 50,
+    retryMaxMs: 200,
+    ...(listPageSize !== undefined && { listPageSize }),
+  });
 }
 
 describe('pod watch', () => {
@@ -120,6 +124,70 @@ describe('pod watch with the API server down at start', () => {
       await waitFor(() => watch.synced, 10_000, 'sync after the API came up');
       assert.equal(watch.map.lookup('10.2.0.1')?.namespace, 'agents');
       assert.equal(watch.map.lookup('10.2.0.2'), undefined, 'other namespaces are not watched');
+    } finally {
+      await watch.stop();
+      await api.stop();
+    }
+  });
+});
+
+describe('pod watch, first list in pages', () => {
+  const PODS = 1234;
+  const PAGE = 100;
+  const addPods = (api: FakeKubeApi, prefix: string, from: number, count: number): void => {
+    for (let i = from; i < from + count; i++)
+      api.addPod({
+        namespace: 'agents',
+        name: `${prefix}-${i}`,
+        ips: [`10.3.${i >> 8}.${i & 255}`],
+        labels: { role: 'ai-agent', tier: String(2 + (i % 3)) },
+      });
+  };
+
+  it('reads every page of a chunked list, and pods with the same labels share one label set', async () => {
+    const api = new FakeKubeApi(100);
+    await api.start();
+    addPods(api, 'agent', 0, PODS);
+    const watch = podWatch(api, [], PAGE);
+    watch.start();
+    try {
+      await waitFor(() => watch.synced, 10_000, 'first list');
+      assert.equal(watch.map.size, PODS);
+      assert.equal(api.continuedLists, Math.ceil(PODS / PAGE) - 1);
+      for (let i = 0; i < PODS; i += 97)
+        assert.equal(watch.map.lookup(`10.3.${i >> 8}.${i & 255}`)?.pod, `agent-${i}`);
+      const a = watch.map.lookup('10.3.0.0');
+      const b = watch.map.lookup('10.3.0.3');
+      const c = watch.map.lookup('10.3.0.1');
+      assert.ok(a && b && c);
+      assert.deepEqual(a.labels, { role: 'ai-agent', tier: '2' });
+      assert.equal(a.labels, b.labels, 'one shared object for one label set');
+      assert.notEqual(a.labels, c.labels);
+    } finally {
+      await watch.stop();
+      await api.stop();
+    }
+  });
+
+  it('starts the list again when its continue token expired, and misses no pod', async () => {
+    const api = new FakeKubeApi(100);
+    await api.start();
+    addPods(api, 'agent', 0, PODS);
+    api.expireNextContinue();
+    const watch = podWatch(api, [], PAGE);
+    watch.start();
+    try {
+      await waitFor(() => watch.synced, 10_000, 'first list');
+      assert.equal(watch.map.size, PODS);
+      // one first page, a 410 on the second, then the whole list again
+      assert.equal(api.lists, 2 + Math.ceil(PODS / PAGE));
+      assert.equal(watch.restarts, 0, 'the expired token is handled inside the list, not by the retry path');
+      addPods(api, 'late', PODS, 1);
+      await waitFor(
+        () => watch.map.lookup(`10.3.${PODS >> 8}.${PODS & 255}`)?.pod === `late-${PODS}`,
+        5000,
+        'watch after the list',
+      );
     } finally {
       await watch.stop();
       await api.stop();
