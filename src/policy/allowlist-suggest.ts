@@ -3,7 +3,7 @@
 // Exact names by default; a wildcard only for many distinct subdomains of a domain that is neither a public
 // suffix nor a multi-tenant platform, and never for names that look like encoded data.
 import { parse } from 'tldts';
-import type { ObservedName } from '../store/allowlist-hits.js';
+import { MAX_ASKERS, type AskedBy, type ObservedName } from '../store/allowlist-hits.js';
 import { wildcardRisk } from './allowlist-lint.js';
 import { isDohResolver } from '../lib/doh-resolvers.js';
 
@@ -21,6 +21,8 @@ export interface SuggestedEntry {
   readonly names: readonly string[];
   readonly queries: number;
   readonly agents: number;
+  /** The first agents (and pods) that asked, at most MAX_ASKERS: who needs the entry, for the reviewer. */
+  readonly askedBy: readonly AskedBy[];
   readonly firstSeen: number;
   readonly lastSeen: number;
 }
@@ -80,6 +82,7 @@ export function suggestEntries(observed: readonly ObservedName[], options: Sugge
               ...prev,
               queries: prev.queries + row.queries,
               agents: Math.max(prev.agents, row.agents),
+              askedBy: mergeAskers([prev, row]),
               firstSeen: Math.min(prev.firstSeen, row.firstSeen),
               lastSeen: Math.max(prev.lastSeen, row.lastSeen),
             }
@@ -148,9 +151,25 @@ function aggregate(domain: string, wildcard: boolean, rows: readonly ObservedNam
     names: rows.map((r) => r.qname),
     queries: rows.reduce((n, r) => n + r.queries, 0),
     agents: rows.reduce((n, r) => Math.max(n, r.agents), 0),
+    askedBy: mergeAskers(rows),
     firstSeen: Math.min(...rows.map((r) => r.firstSeen)),
     lastSeen: Math.max(...rows.map((r) => r.lastSeen)),
   };
+}
+
+/** The distinct askers of several names, first come first, at most MAX_ASKERS. */
+function mergeAskers(rows: readonly ObservedName[]): AskedBy[] {
+  const seen = new Map<string, AskedBy>();
+  for (const row of rows)
+    for (const asker of row.askedBy) if (!seen.has(asker.agentId)) seen.set(asker.agentId, asker);
+  return [...seen.values()].slice(0, MAX_ASKERS);
+}
+
+/** "agents/agent-a (sa agent-sa)" in Kubernetes, else the agent id. */
+function askerText(asker: AskedBy): string {
+  if (asker.namespace === null || asker.pod === null) return asker.agentId;
+  const sa = asker.serviceAccount === null ? '' : ` (sa ${asker.serviceAccount})`;
+  return `${asker.namespace}/${asker.pod}${sa}`;
 }
 
 /** The deepest suffix shared by every name (at least `base`): the narrowest wildcard that covers them all. */
@@ -225,6 +244,7 @@ export function renderSuggestionYaml(suggestion: Suggestion, ctx: RenderContext)
         : '';
       lines.push(
         `  - domain: ${e.wildcard ? `'${e.domain}'` : e.domain} # ${e.queries} queries, ${e.agents} agent(s), last ${new Date(e.lastSeen).toISOString()}${covers}`,
+        `    # asked by ${e.askedBy.map(askerText).join(', ')}${e.agents > e.askedBy.length ? `, and ${e.agents - e.askedBy.length} more` : ''}`,
         '    justification: TODO',
         '    owner: TODO',
         `    added: ${day}`,

@@ -3,7 +3,7 @@
 import type { EventConsumer } from '../model/event-consumer.js';
 import type { QueryEvent } from '../model/query-event.js';
 import type { Db } from './database.js';
-import { scanQueries } from './query-log-reader.js';
+import type { LoggedQuery } from './query-log-reader.js';
 
 export interface EntryHits {
   readonly group: string;
@@ -148,35 +148,44 @@ export function hasTable(db: Db, name: string): boolean {
   );
 }
 
+/** Who asked for a name: the agent and, in Kubernetes, its pod (null elsewhere). */
+export interface AskedBy {
+  readonly agentId: string;
+  readonly namespace: string | null;
+  readonly pod: string | null;
+  readonly podUid: string | null;
+  readonly serviceAccount: string | null;
+}
+
+/** Askers listed per name (and per suggested entry); `agents` counts them all. */
+export const MAX_ASKERS = 10;
+
 /** One name from the query log with its counts (for `allowlist suggest`). */
 export interface ObservedName {
   readonly qname: string;
   readonly reason: string;
   readonly queries: number;
   readonly agents: number;
+  /** The first MAX_ASKERS agents that asked, in order of first query. */
+  readonly askedBy: readonly AskedBy[];
   readonly firstSeen: number;
   readonly lastSeen: number;
 }
 
-/** Names a group asked for that policy would deny (audit mode: decision "would-deny"), since `sinceMs`. */
-export function wouldDenyNames(
-  db: Db,
-  group: string,
-  sinceMs: number,
-  decisions: readonly string[] = ['would-deny'],
-): ObservedName[] {
+/** Tallies the queries `allowlist suggest` reads (a group's would-deny queries since a time) per name and reason. */
+export async function wouldDenyNames(queries: AsyncIterable<LoggedQuery>): Promise<ObservedName[]> {
   const tallies = new Map<
     string,
     {
       qname: string;
       reason: string;
       queries: number;
-      agents: Set<string>;
+      agents: Map<string, AskedBy>;
       firstSeen: number;
       lastSeen: number;
     }
   >();
-  for (const q of scanQueries(db, { group, sinceMs, decisions })) {
+  for await (const q of queries) {
     const key = `${q.qname}\0${q.reason}`;
     let tally = tallies.get(key);
     if (tally === undefined) {
@@ -184,18 +193,25 @@ export function wouldDenyNames(
         qname: q.qname,
         reason: q.reason,
         queries: 0,
-        agents: new Set(),
+        agents: new Map(),
         firstSeen: q.ts,
         lastSeen: q.ts,
       };
       tallies.set(key, tally);
     }
     tally.queries++;
-    tally.agents.add(q.agentId);
+    if (!tally.agents.has(q.agentId))
+      tally.agents.set(q.agentId, {
+        agentId: q.agentId,
+        namespace: q.namespace ?? null,
+        pod: q.pod ?? null,
+        podUid: q.podUid ?? null,
+        serviceAccount: q.serviceAccount ?? null,
+      });
     tally.firstSeen = Math.min(tally.firstSeen, q.ts);
     tally.lastSeen = Math.max(tally.lastSeen, q.ts);
   }
   return [...tallies.values()]
-    .map((t) => ({ ...t, agents: t.agents.size }))
+    .map((t) => ({ ...t, agents: t.agents.size, askedBy: [...t.agents.values()].slice(0, MAX_ASKERS) }))
     .sort((a, b) => b.queries - a.queries || (a.qname < b.qname ? -1 : a.qname > b.qname ? 1 : 0));
 }

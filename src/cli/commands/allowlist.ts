@@ -9,14 +9,8 @@ import { formatFinding, lintAllowlists } from '../../policy/allowlist-lint.js';
 import { findStaleEntries } from '../../policy/allowlist-stale.js';
 import { renderSuggestionYaml, suggestEntries } from '../../policy/allowlist-suggest.js';
 import { compilePolicy, type Policy } from '../../policy/compile.js';
-import {
-  hasTable,
-  hitKey,
-  hitTrackingSince,
-  readAllowlistHits,
-  wouldDenyNames,
-} from '../../store/allowlist-hits.js';
-import { openDatabase } from '../../store/database.js';
+import { hitKey, wouldDenyNames } from '../../store/allowlist-hits.js';
+import { DB_OPTION, withCliStore } from '../store-target.js';
 import { formatRows } from '../output.js';
 import { collect, parseTime } from '../options.js';
 import { exitWith, processIo, type CommandIo } from '../command-io.js';
@@ -83,24 +77,23 @@ export function allowlistCheck(options: CheckOptions, io: CommandIo = processIo)
 }
 
 /** `allowlist stale`: entries without traffic for `days`. */
-export function allowlistStale(options: StaleOptions, io: CommandIo = processIo): number {
+export async function allowlistStale(options: StaleOptions, io: CommandIo = processIo): Promise<number> {
   const loaded = loadConfig(options.config, { allowlist: options.allowlist });
   const policy = compileOrReport(loaded, io);
   if (!policy) return 1;
-  const dbPath = options.db ?? loaded.config.store.path;
-  const db = openDatabase(dbPath, { readonly: true });
-  try {
-    if (!hasTable(db, 'allowlist_hits')) {
+  return withCliStore(options, true, async (store) => {
+    const since = await store.allowlistHits.trackingSince();
+    if (since === null) {
       throw new DnswardError(
         'DNSWARD_ERR_STORE',
-        `${dbPath} has no allowlist hit counts yet: run \`dnsward serve\` (this version) with this database first`,
+        'the store has no allowlist hit counts yet: run `dnsward serve` (this version) with it first',
       );
     }
-    const hits = readAllowlistHits(db);
+    const hits = await store.allowlistHits.read();
     const report = findStaleEntries(
       policy.groups.values(),
       (group, domain) => hits.get(hitKey(group, domain)),
-      hitTrackingSince(db),
+      since,
       io.now(),
       options.days,
     );
@@ -132,14 +125,12 @@ export function allowlistStale(options: StaleOptions, io: CommandIo = processIo)
         ),
       );
     }
-  } finally {
-    db.close();
-  }
-  return 0;
+    return 0;
+  });
 }
 
 /** `allowlist suggest`: entries proposed from a group's would-deny queries. */
-export function allowlistSuggest(options: SuggestOptions, io: CommandIo = processIo): number {
+export async function allowlistSuggest(options: SuggestOptions, io: CommandIo = processIo): Promise<number> {
   const loaded = loadConfig(options.config, { allowlist: options.allowlist });
   const policy = compileOrReport(loaded, io);
   if (!policy) return 1;
@@ -154,10 +145,11 @@ export function allowlistSuggest(options: SuggestOptions, io: CommandIo = proces
     group === undefined || probeQtype === undefined
       ? undefined
       : (name: string): boolean => group.decide(name, probeQtype, now).kind === 'allow';
-  const dbPath = options.db ?? loaded.config.store.path;
-  const db = openDatabase(dbPath, { readonly: true });
-  try {
-    const suggestion = suggestEntries(wouldDenyNames(db, options.group, sinceMs), {
+  return withCliStore(options, true, async (store) => {
+    const observed = await wouldDenyNames(
+      store.queryLog.scan({ group: options.group, sinceMs, decisions: ['would-deny'] }),
+    );
+    const suggestion = suggestEntries(observed, {
       wildcardMin: Math.max(2, options.wildcardMin),
       ...(covered ? { covered } : {}),
     });
@@ -196,10 +188,8 @@ export function allowlistSuggest(options: SuggestOptions, io: CommandIo = proces
         command: `dnsward allowlist suggest --group ${options.group} --since ${options.since}`,
       }),
     );
-  } finally {
-    db.close();
-  }
-  return 0;
+    return 0;
+  });
 }
 
 export function registerAllowlist(program: Command): void {
@@ -223,10 +213,10 @@ export function registerAllowlist(program: Command): void {
     )
     .option('-c, --config <file>', 'YAML config file (default: the embedded default)')
     .option('--allowlist <file>', 'allowlist for the default group, repeatable', collect, [])
-    .option('--db <file>', 'SQLite database of the server (default: store.path of the config)')
+    .option(...DB_OPTION)
     .option('--days <n>', 'days without traffic', positiveInt, 90)
     .option('--json', 'one JSON document {days, trackingSince, checked, tooNew, stale[]}')
-    .action((options: StaleOptions) => exitWith(allowlistStale(options)));
+    .action(async (options: StaleOptions) => exitWith(await allowlistStale(options)));
 
   allowlist
     .command('suggest')
@@ -238,7 +228,7 @@ export function registerAllowlist(program: Command): void {
     .option('--since <when>', 'duration ago (7d, 24h) or ISO 8601 time', '7d')
     .option('-c, --config <file>', 'YAML config file: names already allowed are left out, tier cap shown')
     .option('--allowlist <file>', 'allowlist for the default group, repeatable', collect, [])
-    .option('--db <file>', 'SQLite database of the server (default: store.path of the config)')
+    .option(...DB_OPTION)
     .option(
       '--wildcard-min <n>',
       'distinct subdomains of one domain before a wildcard is proposed',
@@ -246,5 +236,5 @@ export function registerAllowlist(program: Command): void {
       10,
     )
     .option('--json', 'one JSON document instead of YAML')
-    .action((options: SuggestOptions) => exitWith(allowlistSuggest(options)));
+    .action(async (options: SuggestOptions) => exitWith(await allowlistSuggest(options)));
 }

@@ -57,10 +57,10 @@ describe('dnsward allowlist', () => {
     assert.ok(codes.has('duplicate') && codes.has('tier-cap'), [...codes].join(','));
   });
 
-  it('stale lists the entries without a hit for --days', () => {
+  it('stale lists the entries without a hit for --days', async () => {
     const io = captureIo(now);
     assert.equal(
-      allowlistStale({ config: join(LINT, 'clean.yaml'), allowlist: [], db, days: 90, json: true }, io),
+      await allowlistStale({ config: join(LINT, 'clean.yaml'), allowlist: [], db, days: 90, json: true }, io),
       0,
     );
     const report = JSON.parse(io.stdout()) as { checked: number; stale: { domain: string }[] };
@@ -68,14 +68,17 @@ describe('dnsward allowlist', () => {
     assert.deepEqual(report.stale.map((s) => s.domain).sort(), ['*.cdn.example.org', 'ok.example.org']);
   });
 
-  it('stale and suggest report a config that does not compile on stderr, exit 1', () => {
+  it('stale and suggest report a config that does not compile on stderr, exit 1', async () => {
     const io = captureIo(now);
-    assert.equal(allowlistStale({ config: join(LINT, 'config.yaml'), allowlist: [], db, days: 90 }, io), 1);
+    assert.equal(
+      await allowlistStale({ config: join(LINT, 'config.yaml'), allowlist: [], db, days: 90 }, io),
+      1,
+    );
     assert.match(io.stderr(), /fix these first/);
     assert.equal(io.stdout(), '');
   });
 
-  it("suggest proposes entries from a group's would-deny queries", () => {
+  it("suggest proposes entries from a group's would-deny queries", async () => {
     const io = captureIo(now);
     const options = {
       config: join(LINT, 'clean.yaml'),
@@ -85,7 +88,7 @@ describe('dnsward allowlist', () => {
       since: '7d',
       wildcardMin: 2,
     };
-    assert.equal(allowlistSuggest({ ...options, json: true }, io), 0);
+    assert.equal(await allowlistSuggest({ ...options, json: true }, io), 0);
     const report = JSON.parse(io.stdout()) as {
       group: string;
       entryCount: number;
@@ -98,7 +101,7 @@ describe('dnsward allowlist', () => {
       ['example.com'],
     );
     const yaml = captureIo(now);
-    assert.equal(allowlistSuggest(options, yaml), 0);
+    assert.equal(await allowlistSuggest(options, yaml), 0);
     assert.match(yaml.stdout(), /newapi\.example\.com/);
   });
 });

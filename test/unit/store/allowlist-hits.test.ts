@@ -22,6 +22,7 @@ import {
 } from '../../../src/store/allowlist-hits.js';
 import { openDatabase, type Db } from '../../../src/store/database.js';
 import { QueryLogWriter } from '../../../src/store/query-log-writer.js';
+import { scanQueries } from '../../../src/store/query-log-reader.js';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-21T12:00:00Z');
@@ -176,7 +177,7 @@ describe('allowlist stale', () => {
   });
 });
 
-describe('allowlist suggest', () => {
+describe('allowlist suggest', async () => {
   function observed(): ReturnType<typeof wouldDenyNames> {
     const { db } = tempDb();
     const writer = new QueryLogWriter(db, 365 * DAY);
@@ -206,10 +207,14 @@ describe('allowlist suggest', () => {
     events.push(wd('enforced.example.net', { decision: 'deny' }));
     events.push(wd('flaky.newvendor.com', { reason: 'not-allowlisted; upstream failed' }));
     writer.consume(events);
-    return wouldDenyNames(db, 'research', NOW - 7 * DAY);
+    return wouldDenyNames(
+      (async function* () {
+        yield* scanQueries(db, { group: 'research', sinceMs: NOW - 7 * DAY, decisions: ['would-deny'] });
+      })(),
+    );
   }
 
-  const suggestion = suggestEntries(observed(), {
+  const suggestion = suggestEntries(await observed(), {
     wildcardMin: 10,
     covered: (name) => name === 'already.example.org',
   });

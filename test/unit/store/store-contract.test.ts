@@ -3,12 +3,13 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { newAlert, trackAlert, type AlertState } from '../../../src/model/alert.js';
-import { hitKey } from '../../../src/store/allowlist-hits.js';
+import { allowlistStale, allowlistSuggest } from '../../../src/cli/commands/allowlist.js';
+import { hitKey, wouldDenyNames } from '../../../src/store/allowlist-hits.js';
 import { migrationFiles, openDatabase } from '../../../src/store/database.js';
 import { openStore } from '../../../src/store/open-store.js';
 import { latestVersion, migrate } from '../../../src/store/postgres/migrate.js';
@@ -16,10 +17,12 @@ import { encodeRows } from '../../../src/store/query-log-row.js';
 import type { Store } from '../../../src/store/store.js';
 import { startPostgres, type Postgres } from '../../helpers/postgres.js';
 import { event } from '../detect/scenario.js';
+import { captureIo } from '../cli/io.js';
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 const DAY = 86_400_000;
 const WINDOW = 600_000;
+const LINT = resolve(import.meta.dirname, '../../../fixtures/operate/lint');
 
 function state(overrides: Partial<AlertState> = {}): AlertState {
   return {
@@ -52,7 +55,7 @@ interface Engine {
   readonly fresh: (
     label: string,
     instance?: string,
-  ) => Promise<{ store: Store; again: (instance: string) => Promise<Store> }>;
+  ) => Promise<{ store: Store; again: (instance: string) => Promise<Store>; url: string }>;
 }
 
 let pgServer: Postgres | undefined;
@@ -69,7 +72,7 @@ const engines: Engine[] = [
         opened.push(store);
         return store;
       };
-      return { store: await open(instance), again: open };
+      return { store: await open(instance), again: open, url: `sqlite:${path}` };
     },
   },
   {
@@ -81,7 +84,7 @@ const engines: Engine[] = [
         opened.push(store);
         return store;
       };
-      return { store: await open(instance), again: open };
+      return { store: await open(instance), again: open, url };
     },
   },
 ];
@@ -338,6 +341,98 @@ for (const engine of engines) {
         lastHit: T0 + 5,
       });
       assert.equal(typeof (await store.allowlistHits.trackingSince()), 'number');
+    });
+
+    it("tallies a group's would-deny queries from every writer, with the pods that asked", async () => {
+      const { store, again, url } = await engine.fresh(`${engine.name}-wouldeny`);
+      const other = await again('two');
+      const pod = { namespace: 'agents', pod: 'agent-a-0', podUid: 'uid-a', serviceAccount: 'runner' };
+      const wd = (ts: number, qname: string, agentId: string, extra = {}) =>
+        event({
+          ts,
+          qname,
+          agentId,
+          group: 'clean',
+          decision: 'would-deny',
+          reason: 'not-allowlisted',
+          ...extra,
+        });
+      const mine = [
+        wd(T0, 'api.newvendor.com', 'agent-a', pod),
+        wd(T0 + 1, 'api.newvendor.com', 'agent-a', pod),
+      ];
+      const theirs = [
+        wd(T0 + 2, 'api.newvendor.com', '10.40.0.9'),
+        wd(T0 + 3, 'cdn.newvendor.com', '10.40.0.9'),
+        wd(T0 - 30 * DAY, 'old.newvendor.com', '10.40.0.9'),
+        event({ ts: T0 + 4, qname: 'enforced.example', group: 'clean', decision: 'deny' }),
+      ];
+      await store.queryLog.write(mine, encodeRows(mine));
+      await other.queryLog.write(theirs, encodeRows(theirs));
+      const observed = await wouldDenyNames(
+        store.queryLog.scan({ group: 'clean', sinceMs: T0 - DAY, decisions: ['would-deny'] }),
+      );
+      const noPod = { namespace: null, pod: null, podUid: null, serviceAccount: null };
+      assert.deepEqual(
+        observed.map((o) => [o.qname, o.queries, o.agents, o.firstSeen, o.lastSeen]),
+        [
+          ['api.newvendor.com', 3, 2, T0, T0 + 2],
+          ['cdn.newvendor.com', 1, 1, T0 + 3, T0 + 3],
+        ],
+      );
+      assert.deepEqual(observed[0]?.askedBy, [
+        { agentId: 'agent-a', ...pod },
+        { agentId: '10.40.0.9', ...noPod },
+      ]);
+
+      // the CLI on this engine's URL: the same suggestion on both engines
+      const io = captureIo(T0 + DAY);
+      const options = { config: join(LINT, 'clean.yaml'), allowlist: [], db: url, group: 'clean' };
+      assert.equal(await allowlistSuggest({ ...options, since: '7d', wildcardMin: 10, json: true }, io), 0);
+      const report = JSON.parse(io.stdout()) as {
+        domains: { entries: { domain: string; agents: number; askedBy: { pod: string | null }[] }[] }[];
+      };
+      assert.deepEqual(
+        report.domains.flatMap((d) =>
+          d.entries.map((e) => [e.domain, e.agents, e.askedBy.map((a) => a.pod)]),
+        ),
+        [
+          ['api.newvendor.com', 2, ['agent-a-0', null]],
+          ['cdn.newvendor.com', 1, [null]],
+        ],
+      );
+      const yaml = captureIo(T0 + DAY);
+      assert.equal(await allowlistSuggest({ ...options, since: '7d', wildcardMin: 10 }, yaml), 0);
+      assert.match(yaml.stdout(), /# asked by agents\/agent-a-0 \(sa runner\), 10\.40\.0\.9/);
+    });
+
+    it('allowlist stale reads the hits of every writer through the store', async () => {
+      const { store, again, url } = await engine.fresh(`${engine.name}-stale`);
+      const other = await again('two');
+      await other.allowlistHits.add([
+        { group: 'clean', domain: 'api.example.org', hits: 4, firstHit: Date.now(), lastHit: Date.now() },
+      ]);
+      await store.allowlistHits.add([
+        { group: 'clean', domain: '*.cdn.example.org', hits: 1, firstHit: Date.now(), lastHit: Date.now() },
+      ]);
+      const io = captureIo(Date.now() + 200 * DAY);
+      assert.equal(
+        await allowlistStale(
+          { config: join(LINT, 'clean.yaml'), allowlist: [], db: url, days: 90, json: true },
+          io,
+        ),
+        0,
+      );
+      const report = JSON.parse(io.stdout()) as {
+        checked: number;
+        stale: { domain: string; hits: number }[];
+      };
+      // 200 days on, every entry is idle past 90 days; each keeps the hits its writer recorded
+      assert.deepEqual(report.stale.map((e) => [e.domain, e.hits]).sort(), [
+        ['*.cdn.example.org', 1],
+        ['api.example.org', 4],
+        ['ok.example.org', 0],
+      ]);
     });
   });
 }
