@@ -173,7 +173,9 @@ export interface ObservedName {
 }
 
 /** Tallies the queries `allowlist suggest` reads (a group's would-deny queries since a time) per name and reason. */
-export async function wouldDenyNames(queries: AsyncIterable<LoggedQuery>): Promise<ObservedName[]> {
+export async function wouldDenyNames(
+  queries: AsyncIterable<LoggedQuery> | Iterable<LoggedQuery>,
+): Promise<ObservedName[]> {
   const tallies = new Map<
     string,
     {

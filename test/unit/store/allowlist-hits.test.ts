@@ -208,9 +208,7 @@ describe('allowlist suggest', async () => {
     events.push(wd('flaky.newvendor.com', { reason: 'not-allowlisted; upstream failed' }));
     writer.consume(events);
     return wouldDenyNames(
-      (async function* () {
-        yield* scanQueries(db, { group: 'research', sinceMs: NOW - 7 * DAY, decisions: ['would-deny'] });
-      })(),
+      scanQueries(db, { group: 'research', sinceMs: NOW - 7 * DAY, decisions: ['would-deny'] }),
     );
   }
 
