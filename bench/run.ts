@@ -16,6 +16,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import { startPostgres, type Postgres } from '../test/helpers/postgres.js';
 import { freePort } from '../test/helpers/ports.js';
 import { latencyPercentiles, runDnsperf, type DnsperfResult } from '../test/helpers/dnsperf.js';
 import {
@@ -47,10 +49,14 @@ import {
   type Workload,
 } from './lib/zone.js';
 
-/** dnsward runs listen.udpEngine auto (native where the addon loads), dnsward-dgram forces Node's dgram. */
+/**
+ * dnsward runs listen.udpEngine auto (native where the addon loads), dnsward-dgram forces Node's dgram,
+ * dnsward-pg is dnsward with store.url on a PostgreSQL the bench starts (Debian's package, loopback).
+ */
 const SERVERS = [
   'dnsward',
   'dnsward-dgram',
+  'dnsward-pg',
   'unbound',
   'unbound-log',
   'dnsdist',
@@ -95,6 +101,10 @@ const dir = mkdtempSync(join(tmpdir(), 'dnsward-bench-'));
 const resultsDir = join(REPO_ROOT, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
 const running = new Set<BenchServer>();
+/** The dnsward rows: each gets ratio columns and a query-log completeness line. */
+const DNSWARDS: readonly ServerName[] = ['dnsward', 'dnsward-dgram', 'dnsward-pg'];
+/** Started for dnsward-pg only. */
+let postgres: Postgres | undefined;
 let cleaned = false;
 function cleanup(): void {
   if (cleaned) return;
@@ -197,14 +207,13 @@ async function main(): Promise<void> {
       }
     }
   }
-  let logCheck: LogCheck | undefined;
-  let logCheckDgram: LogCheck | undefined;
+  const logChecks = new Map<ServerName, LogCheck>();
   for (const [name, { server, answered }] of up) {
     memoryByServer[name] = memory(server.pid);
     await stop(server);
-    if (name === 'dnsward') logCheck = queryLogCheck(server, answered);
-    if (name === 'dnsward-dgram') logCheckDgram = queryLogCheck(server, answered);
+    if (DNSWARDS.includes(name)) logChecks.set(name, await queryLogCheck(server, answered));
   }
+  await postgres?.stop();
 
   let long: LongRun | undefined;
   if (flags.long && servers.includes('dnsward')) {
@@ -247,8 +256,9 @@ async function main(): Promise<void> {
     results,
     ratios: ratios(results),
     memory: memoryByServer,
-    queryLog: logCheck,
-    queryLogDgram: logCheckDgram,
+    queryLog: logChecks.get('dnsward'),
+    queryLogDgram: logChecks.get('dnsward-dgram'),
+    queryLogPostgres: logChecks.get('dnsward-pg'),
     long,
     profiles,
   };
@@ -258,13 +268,9 @@ async function main(): Promise<void> {
 
   process.stdout.write(`\n${formatTable(results, report.ratios, workloads, servers)}\n`);
   process.stdout.write(
-    `dnsward ran listen.udpEngine auto = ${dnswardEngine()}; dnsward-dgram forced dgram\n`,
+    `dnsward ran listen.udpEngine auto = ${dnswardEngine()}; dnsward-dgram forced dgram; dnsward-pg = auto with store.url on PostgreSQL\n`,
   );
-  for (const [name, check] of [
-    ['dnsward', logCheck],
-    ['dnsward-dgram', logCheckDgram],
-  ] as const) {
-    if (!check) continue;
+  for (const [name, check] of logChecks) {
     process.stdout.write(
       `${name} query log over the whole run: ${check.rows} rows + ${check.drops} counted drops for ${check.answered} answers dnsperf received (+ readiness probes)\n`,
     );
@@ -305,6 +311,18 @@ async function startServer(
           name === 'dnsward'
             ? dnswardConfig
             : { ...dnswardConfig, listen: { ...listen, udpEngine: 'dgram' } },
+      });
+    }
+    case 'dnsward-pg': {
+      postgres ??= await startPostgres();
+      const url = await postgres.createDatabase('bench');
+      return startDnsward({
+        ...spec,
+        nodeArgs: [...dnswardNodeArgs, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+        configOverrides: {
+          ...dnswardConfig,
+          store: { ...(dnswardConfig.store as object | undefined), url, instance: 'bench' },
+        },
       });
     }
     case 'unbound':
@@ -386,7 +404,23 @@ interface LogCheck {
 }
 
 /** After a graceful stop (queue flushed): rows and counted drops in dnsward's query log vs answers received. */
-function queryLogCheck(server: BenchServer, answered: number): LogCheck {
+async function queryLogCheck(server: BenchServer, answered: number): Promise<LogCheck> {
+  const url = (server.settings.config as { store?: { url?: string } } | undefined)?.store?.url;
+  if (url !== undefined) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const count = async (sql: string): Promise<number> =>
+        Number((await client.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
+      return {
+        answered,
+        rows: await count('SELECT count(*) AS n FROM query_log'),
+        drops: await count('SELECT coalesce(sum(dropped), 0) AS n FROM query_log_drops'),
+      };
+    } finally {
+      await client.end();
+    }
+  }
   const db = new Database(String(server.settings.dbPath), { readonly: true, fileMustExist: true });
   try {
     const rows = (db.prepare('SELECT count(*) AS n FROM queries').get() as { n: number }).n;
@@ -433,7 +467,7 @@ async function longRun(upstreamPort: number, duration: number, qps: number): Pro
     clearInterval(sampler);
     const peakRssMiB = memory(server.pid).peakRssMiB;
     await stop(server);
-    const log = queryLogCheck(server, perf.completed);
+    const log = await queryLogCheck(server, perf.completed);
     const window = (from: number, to: number): number => {
       const values = series.filter(([t]) => t > from && t <= to).map(([, rss]) => rss);
       return values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
@@ -468,7 +502,7 @@ function ratios(results: readonly WorkloadResult[]): Record<string, Record<strin
   for (const workload of WORKLOADS) {
     const qps = (server: ServerName): number | undefined =>
       results.find((r) => r.server === server && r.workload === workload)?.qps;
-    for (const self of ['dnsward', 'dnsward-dgram'] as const) {
+    for (const self of DNSWARDS) {
       const dnsward = qps(self);
       if (dnsward === undefined) continue;
       const ratio = (other: ServerName): number | null => {

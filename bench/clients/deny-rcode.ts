@@ -6,7 +6,7 @@ import { buildStubClients } from '../../test/helpers/stub-clients.js';
 import { startScenario } from '../../test/helpers/stub-scenario.js';
 
 const PROBES: Readonly<Record<string, readonly string[]>> = {
-  'deploy/kubernetes/config': ['exfil.example.net', 'api.openai.com', 'egress-proxy.egress-proxy'],
+  'deploy/kubernetes/base/config': ['exfil.example.net', 'api.openai.com', 'egress-proxy.egress-proxy'],
   'deploy/compose': ['exfil.example.net', 'api.example.test'],
 };
 

@@ -51,6 +51,17 @@ try {
   const copyMs = performance.now() - start;
   const copied = await store.queryLog.count();
   await store.close();
+  // on-disk size of the day partitions (heap, indexes, TOAST) per row: the sizing figure
+  const sizing = new pg.Pool({ connectionString: copyUrl, max: 1 });
+  const size = Number(
+    (
+      await sizing.query<{ bytes: string }>(
+        `SELECT sum(pg_total_relation_size(inhrelid)) AS bytes FROM pg_inherits
+          WHERE inhparent = 'query_log'::regclass`,
+      )
+    ).rows[0]?.bytes,
+  );
+  await sizing.end();
 
   // 2. multi-row INSERT of the same batches into the same schema
   const insertUrl = await server.createDatabase('bench_insert');
@@ -60,7 +71,7 @@ try {
     `CREATE TABLE query_log_bench PARTITION OF query_log FOR VALUES FROM (${T0 - 86_400_000}) TO (${T0 + 86_400_000})`,
   );
   const columns =
-    'ts, transport, client_ip, client_port, agent_id, grp, tier, qname, qtype, decision, reason, rule_id, rcode, upstream, cached, answered_by, latency_us, req_bytes, resp_bytes, answers, instance';
+    'ts, transport, client_ip, client_port, agent_id, grp, tier, qname, qtype, decision, reason, rule_id, rcode, upstream, cached, answered_by, latency_us, req_bytes, resp_bytes, answers, namespace, pod, pod_uid, service_account, instance';
   start = performance.now();
   for (const b of batches) {
     const params: unknown[] = [];
@@ -81,7 +92,7 @@ try {
   const rate = (ms: number): string => `${Math.round(ROWS / (ms / 1000)).toLocaleString('en')} rows/s`;
   process.stdout.write(
     `${ROWS} rows in batches of ${BATCH}, PostgreSQL on loopback:\n` +
-      `  COPY (shipped)      ${copyMs.toFixed(0)} ms  ${rate(copyMs)}  rows stored ${copied}\n` +
+      `  COPY (shipped)      ${copyMs.toFixed(0)} ms  ${rate(copyMs)}  rows stored ${copied}, ${Math.round(size / copied)} bytes a row on disk\n` +
       `  multi-row INSERT    ${insertMs.toFixed(0)} ms  ${rate(insertMs)}  rows stored ${inserted}\n`,
   );
 } finally {

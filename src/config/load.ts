@@ -16,6 +16,9 @@ export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 /** How messages name the config when no file was given. */
 export const EMBEDDED_DEFAULT = '(embedded default)';
 
+/** `--db` values that are store URLs rather than SQLite file paths. */
+const STORE_URL = /^(?:sqlite|postgres|postgresql):/i;
+
 export interface LoadedConfig {
   readonly config: Config;
   /** Absolute path of the config file, or null for the embedded default. */
@@ -76,7 +79,11 @@ function applyOverrides(config: Config, overrides: ConfigOverrides): Config {
   if (overrides.upstream?.length) {
     out.upstreams.default = overrides.upstream.map((text) => flagHostPort('--upstream', text, 53));
   }
-  if (overrides.db !== undefined) out.store.path = overrides.db;
+  // a URL names the engine (sqlite:<path>, postgres://…); a bare path is today's SQLite file
+  if (overrides.db !== undefined) {
+    if (STORE_URL.test(overrides.db)) out.store.url = overrides.db;
+    else out.store.path = overrides.db;
+  }
   if (overrides.metrics !== undefined)
     out.metrics.listen = flagHostPort('--metrics', overrides.metrics, 9153);
   if (overrides.allowlist?.length || overrides.mode !== undefined) {

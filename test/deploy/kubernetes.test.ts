@@ -18,7 +18,9 @@ import ts from 'typescript';
 import { parse, parseAllDocuments } from 'yaml';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
-const K8S = join(REPO, 'deploy', 'kubernetes');
+const K8S_ROOT = join(REPO, 'deploy', 'kubernetes');
+const K8S = join(K8S_ROOT, 'base');
+const FLEET = join(K8S_ROOT, 'fleet');
 
 // ---- shapes we read (after schema validation) ----------------------------------------------------
 type Labels = Record<string, string>;
@@ -57,6 +59,11 @@ interface Container {
     capabilities?: { drop?: string[]; add?: string[] };
   };
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[];
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } };
+  }[];
 }
 interface PodSpec {
   containers: Container[];
@@ -146,11 +153,11 @@ function loadManifests(file: string): Manifest[] {
 
 const kustomization = parse(readFileSync(join(K8S, 'kustomization.yaml'), 'utf8')) as Kustomization;
 const baseFiles = kustomization.resources.map((resource) => join(K8S, resource));
-const exampleFiles = yamlFilesUnder(K8S).filter((file) => !baseFiles.includes(file));
+const exampleFiles = yamlFilesUnder(join(K8S_ROOT, 'examples'));
 
 /** configMapGenerator rendered the way kustomize does it (keys = file basenames). */
 const generated: Manifest[] = (kustomization.configMapGenerator ?? []).map((generator) => ({
-  source: `deploy/kubernetes/kustomization.yaml configMapGenerator ${generator.name}`,
+  source: `deploy/kubernetes/base/kustomization.yaml configMapGenerator ${generator.name}`,
   object: {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -271,10 +278,13 @@ describe('deploy/kubernetes manifests', () => {
     }
   });
 
-  it('kustomization: every resource and generator file exists; every manifest outside examples/ is listed', () => {
-    const topLevel = yamlFilesUnder(K8S).filter((file) => !relative(K8S, file).includes('/'));
-    assert.deepEqual(new Set(topLevel), new Set(baseFiles), 'top-level manifests = kustomization resources');
-    assert.ok(exampleFiles.every((file) => relative(K8S, file).startsWith('examples/')));
+  it('kustomization: every resource and generator file exists; every manifest of base/ is listed', () => {
+    assert.deepEqual(
+      new Set(yamlFilesUnder(K8S)),
+      new Set(baseFiles),
+      'base/ manifests = kustomization resources',
+    );
+    assert.ok(exampleFiles.length > 0);
     const configFiles = readdirSync(join(K8S, 'config')).map((name) => posix.join('config', name));
     const generatedFiles = (kustomization.configMapGenerator ?? []).flatMap((g) => g.files);
     assert.deepEqual(
@@ -637,6 +647,66 @@ describe('deploy/kubernetes manifests', () => {
       assert.ok(ndots && Number(ndots.value) <= 2, 'ndots lowered from the default 5');
       assert.deepEqual(dnsConfig.searches ?? [], [], 'no search list: nothing to expand');
     });
+  });
+
+  it('`kubectl kustomize deploy/kubernetes` is the base', () => {
+    const render = (dir: string): string => {
+      const result = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(result.status, 0, result.stderr);
+      return result.stdout;
+    };
+    assert.equal(render(K8S_ROOT), render(K8S));
+  });
+
+  it('the fleet overlay: the store from the Secret, rows named by the pod, no query log on the pod, egress to PostgreSQL', () => {
+    const result = spawnSync('kubectl', ['kustomize', FLEET], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(result.status, 0, result.stderr);
+    const rendered = parseAllDocuments(result.stdout).map((d) => d.toJS() as K8sObject);
+    const deployment = rendered.find((o) => o.kind === 'Deployment' && o.metadata.name === 'dnsward') as
+      Deployment | undefined;
+    assert.ok(deployment);
+    assert.ok((deployment.spec.replicas ?? 1) >= 2, 'a fleet: two or more replicas');
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers.find((c) => c.name === 'dnsward');
+    assert.ok(container);
+    const args = container.args ?? [];
+    assert.equal(args[args.indexOf('--db') + 1], '$(DNSWARD_STORE_URL)');
+    const env = new Map((container.env ?? []).map((e) => [e.name, e]));
+    assert.deepEqual(env.get('DNSWARD_STORE_URL')?.valueFrom?.secretKeyRef, {
+      name: 'dnsward-postgres',
+      key: 'url',
+    });
+    assert.deepEqual(env.get('PGPASSWORD')?.valueFrom?.secretKeyRef, {
+      name: 'dnsward-postgres',
+      key: 'password',
+    });
+    assert.deepEqual(env.get('POD_NAME')?.valueFrom?.fieldRef, { fieldPath: 'metadata.name' });
+    assert.ok(env.has('NODE_OPTIONS'), 'the base env is kept');
+    assert.deepEqual(
+      (pod.volumes ?? []).filter((v) => v.emptyDir && v.emptyDir.medium !== 'Memory').map((v) => v.name),
+      [],
+      'no disk-backed emptyDir: the query log is in PostgreSQL',
+    );
+    assert.ok(!(container.volumeMounts ?? []).some((m) => m.mountPath === '/var/lib/dnsward'));
+    const mounted = new Set((container.volumeMounts ?? []).map((m) => m.name));
+    assert.deepEqual(
+      new Set((pod.volumes ?? []).map((v) => v.name)),
+      mounted,
+      'every volume mounted, none dangling',
+    );
+    const policy = rendered.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'dnsward') as
+      NetworkPolicy | undefined;
+    assert.ok(
+      policy?.spec.egress?.some((rule) => rule.ports?.some((p) => p.port === 5432 && p.protocol === 'TCP')),
+    );
+    // the Secret's example names the keys the Deployment reads
+    const secret = parse(readFileSync(join(FLEET, 'postgres-secret.example.yaml'), 'utf8')) as {
+      metadata: Meta;
+      stringData: Record<string, string>;
+    };
+    assert.equal(secret.metadata.name, 'dnsward-postgres');
+    assert.deepEqual(Object.keys(secret.stringData).sort(), ['password', 'url']);
+    assert.match(secret.stringData.url ?? '', /^postgres:\/\//);
   });
 
   it('`kubectl kustomize` renders the same objects', () => {

@@ -1,4 +1,4 @@
-// Every shipped config (deploy/kubernetes/config, deploy/compose, deploy/docker, the embedded default) with
+// Every shipped config (deploy/kubernetes/base/config, deploy/compose, deploy/docker, the embedded default) with
 // real stub resolvers (issue 19): inside network namespaces the test creates, with resolv.conf as the
 // platform writes it, dnsward runs the config unchanged but for its database path (for the embedded default,
 // the listen address; for Kubernetes, the agent's address in place of its pod selector), unbound serves the names, and glibc, Python, Node, Go (pure and cgo) and musl

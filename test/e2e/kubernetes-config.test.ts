@@ -11,7 +11,7 @@ import { REPO_ROOT, startDnsward, type Dnsward } from '../helpers/dnsward.js';
 import { podGroupsAsCidrs } from '../helpers/pod-groups-as-cidrs.js';
 import { startUnbound, type Unbound } from '../helpers/unbound.js';
 
-const K8S = join(REPO_ROOT, 'deploy', 'kubernetes', 'config');
+const K8S = join(REPO_ROOT, 'deploy', 'kubernetes', 'base', 'config');
 const ALLOWLIST = 'allowlist-research-agents.yaml';
 const PROXY = 'egress-proxy.egress-proxy.svc.cluster.local';
 
@@ -25,7 +25,7 @@ interface ShippedConfig {
 }
 
 /**
- * deploy/kubernetes/config/dnsward.yaml with its addresses moved to loopback: listen and metrics dropped
+ * deploy/kubernetes/base/config/dnsward.yaml with its addresses moved to loopback: listen and metrics dropped
  * (the helper listens on a free port), every upstream pointed at `upstream`, and the agents' group claiming
  * 127.0.0.1 instead of pods by selector (the test's queries come from loopback). Nothing else changes.
  */
@@ -43,7 +43,7 @@ function shippedConfig(upstream: string, keepForward: boolean): Record<string, u
   return config as unknown as Record<string, unknown>;
 }
 
-describe('deploy/kubernetes/config with a kube-dns stand-in', () => {
+describe('deploy/kubernetes/base/config with a kube-dns stand-in', () => {
   let unbound: Unbound;
   const servers: Dnsward[] = [];
 

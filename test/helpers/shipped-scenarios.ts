@@ -51,9 +51,9 @@ function composeLocalData(): string[] {
 export const SCENARIOS: readonly Scenario[] = [
   {
     // kubelet, dnsPolicy ClusterFirst with dnsward as the cluster DNS: the search list and ndots:5
-    id: 'deploy/kubernetes/config',
+    id: 'deploy/kubernetes/base/config',
     prefix: 'cl-k',
-    configDir: 'deploy/kubernetes/config',
+    configDir: 'deploy/kubernetes/base/config',
     agentAddress: '10.244.0.5/16',
     serverAddresses: ['10.96.0.53/32'],
     upstreamAddress: '10.96.0.10', // kube-dns, as the config names it

@@ -83,6 +83,16 @@ describe('config schema, one row per fixtures/configs file', () => {
     assert.equal(loaded.config.groups.find((g) => g.name === 'default')?.mode, 'enforce');
     assert.equal(loaded.config.store.path, ':memory:');
   });
+
+  it('--db takes a store URL as store.url and a bare path as store.path', () => {
+    const file = join(FIXTURES, 'configs', 'valid.yaml');
+    const pg = loadConfig(file, { db: 'postgres://dnsward@db.example:5432/dnsward' }).config.store;
+    assert.equal(pg.url, 'postgres://dnsward@db.example:5432/dnsward');
+    const sqlite = loadConfig(file, { db: 'sqlite:/var/lib/dnsward/x.db' }).config.store;
+    assert.equal(sqlite.url, 'sqlite:/var/lib/dnsward/x.db');
+    const path = loadConfig(file, { db: 'data/dnsward.db' }).config.store;
+    assert.deepEqual([path.url, path.path], [null, 'data/dnsward.db']);
+  });
 });
 
 describe('allowlist schema, one row per fixtures/allowlists file', () => {
