@@ -25,6 +25,8 @@ interface Mount {
   readonly read_only?: boolean;
 }
 interface Service {
+  readonly profiles?: string[];
+  readonly environment?: Record<string, string>;
   readonly build?: { context?: string; dockerfile?: string };
   readonly image?: string;
   readonly command?: string[];
@@ -110,6 +112,42 @@ describe('docker-compose.yml', () => {
       timeout: 60_000,
     });
     assert.equal(result.status, 0, `docker-compose config failed:\n${result.stdout}${result.stderr}`);
+  });
+
+  it('the postgres profile: PostgreSQL beside unbound, only with --profile postgres; dnsward on it by DNSWARD_DB', (t) => {
+    const postgres = compose.services.postgres;
+    assert.ok(dnsward && postgres);
+    assert.deepEqual(postgres.profiles, ['postgres']);
+    for (const [name, service] of Object.entries(compose.services))
+      if (name !== 'postgres') assert.equal(service.profiles, undefined, `${name} runs in every profile`);
+    const upstreamSubnet = compose.networks.upstream?.ipam?.config?.[0]?.subnet ?? '';
+    const address = addressOn(postgres, 'upstream');
+    assert.ok(inCidr(address, upstreamSubnet), `${address} in ${upstreamSubnet}`);
+    assert.ok(inCidr(addressOn(dnsward, 'upstream'), upstreamSubnet), 'dnsward reaches it');
+    // without DNSWARD_DB, --db is the config's own SQLite file: the default stack is unchanged
+    const command = dnsward.command ?? [];
+    const db = /^\$\{DNSWARD_DB:-(.+)\}$/.exec(command[command.indexOf('--db') + 1] ?? '');
+    const config = parse(readFileSync(hostPathOf(dnsward, configArg(dnsward)), 'utf8')) as DnswardConfig;
+    assert.equal(db?.[1], config.store.path);
+    if (!haveTool(t, 'docker-compose', ['version'], 'apt-get install --no-install-recommends docker-compose'))
+      return;
+    const env = postgres.environment ?? {};
+    const url = `postgres://${env.POSTGRES_USER}:${env.POSTGRES_PASSWORD}@${address}:5432/${env.POSTGRES_DB}`;
+    const rendered = spawnSync(
+      'docker-compose',
+      ['-f', 'docker-compose.yml', '--profile', 'postgres', 'config'],
+      {
+        cwd: REPO,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, DNSWARD_DB: url },
+      },
+    );
+    assert.equal(rendered.status, 0, rendered.stderr);
+    const services = (parse(rendered.stdout) as Compose).services;
+    assert.ok(services.postgres, 'the profile starts PostgreSQL');
+    const args = services.dnsward?.command ?? [];
+    assert.equal(args[args.indexOf('--db') + 1], url);
   });
 
   it('has the three services; dnsward is built from deploy/Dockerfile', () => {
