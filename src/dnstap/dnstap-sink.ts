@@ -2,6 +2,7 @@
 // drops counted and the connection re-opened with backoff. Nothing here runs before an answer is sent.
 import { hostname } from 'node:os';
 import type { DnstapConfig } from '../config/sections/dnstap.js';
+import { Backoff } from '../lib/backoff.js';
 import type { Logger } from '../log/logger.js';
 import type { ClientExchange, DnsTap, ForwarderExchange } from '../model/dns-tap.js';
 import {
@@ -37,7 +38,7 @@ export class DnstapSink implements DnsTap, DnstapStats {
   private writer: FrameStreamWriter | undefined;
   private stalled = false;
   private scheduled = false;
-  private retryMs = FIRST_RETRY_MS;
+  private readonly retry: Backoff;
   private retryTimer: NodeJS.Timeout | undefined;
   private closing = false;
   private readonly id: DnstapIdentity;
@@ -49,6 +50,7 @@ export class DnstapSink implements DnsTap, DnstapStats {
   ) {
     this.id = { identity: config.identity ?? hostname(), version: config.version };
     this.target = targetOf(config);
+    this.retry = new Backoff({ baseMs: FIRST_RETRY_MS, maxMs: config.reconnectMaxMs });
   }
 
   get connected(): boolean {
@@ -134,7 +136,7 @@ export class DnstapSink implements DnsTap, DnstapStats {
   private connect(): void {
     const writer = new FrameStreamWriter(this.target, DNSTAP_CONTENT_TYPE, {
       onReady: () => {
-        this.retryMs = FIRST_RETRY_MS;
+        this.retry.reset();
         this.stalled = false;
         this.log.info({ target: describe(this.target) }, 'dnstap: connected');
         this.schedule();
@@ -145,13 +147,10 @@ export class DnstapSink implements DnsTap, DnstapStats {
       },
       onDown: (error) => {
         if (this.writer !== writer || this.closing) return;
-        this.log.warn(
-          { target: describe(this.target), err: error.message, retryMs: this.retryMs },
-          'dnstap: output down',
-        );
-        this.retryTimer = setTimeout(() => this.connect(), this.retryMs);
+        const retryMs = this.retry.next();
+        this.log.warn({ target: describe(this.target), err: error.message, retryMs }, 'dnstap: output down');
+        this.retryTimer = setTimeout(() => this.connect(), retryMs);
         this.retryTimer.unref();
-        this.retryMs = Math.min(this.retryMs * 2, this.config.reconnectMaxMs);
       },
     });
     this.writer = writer;

@@ -10,6 +10,7 @@ import { AllowlistHitRecorder } from '../store/allowlist-hits.js';
 import { NdjsonSink } from '../store/ndjson-sink.js';
 import { encodeRows } from '../store/query-log-row.js';
 import { describeStoreError, StoreHealth, type StoreWriteState } from '../store/store-health.js';
+import { Backoff } from '../lib/backoff.js';
 import { IntervalGate } from '../lib/interval-gate.js';
 import type { Store } from '../store/store.js';
 import type { EventConsumer } from '../model/event-consumer.js';
@@ -30,6 +31,9 @@ export interface StageStats {
 /** Query events held for a locked database before the oldest are dropped (and counted). */
 const MAX_HELD_EVENTS = 50_000;
 const HELD_RETRY_MS = 500;
+/** After a failed query-log write, batches are dropped (and counted) untried for a while: a database that is
+ * away gets a reconnect attempt on this schedule, not one per batch. */
+const WRITE_RETRY = { baseMs: 100, maxMs: 2000 } as const;
 
 function isBusy(error: unknown): boolean {
   return /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code));
@@ -79,6 +83,9 @@ export class Stages implements StageSink {
   private heldEvents = 0;
   private retry: NodeJS.Timeout | undefined;
   private readonly gate = new IntervalGate(FAILURE_LOG_INTERVAL_MS);
+  private readonly writeRetry = new Backoff(WRITE_RETRY);
+  /** performance.now() before which query-log writes are not tried (the store failed just before). */
+  private writePausedUntil = 0;
 
   private constructor(
     private readonly storage: Store,
@@ -164,12 +171,17 @@ export class Stages implements StageSink {
 
   /** Writes (or drops and counts) the batch's rows; false when a lock held elsewhere kept them out. */
   private async writeBatch(batch: readonly QueryEvent[], rowsJson: string): Promise<boolean> {
+    if (performance.now() < this.writePausedUntil) {
+      this.hooks.onLost(batch.length);
+      return true;
+    }
     try {
       if (!(await this.storage.queryLog.write(batch, rowsJson))) {
         this.hooks.onLost(batch.length);
         this.warnOnce('cap', {}, 'query log at its size cap: rows dropped');
       } else {
         this.health.succeeded();
+        this.writeRetry.reset();
         if (this.stats && batch.length > 0) {
           this.stats.written += batch.length;
           this.stats.lagMs = Date.now() - (batch[batch.length - 1]?.ts ?? Date.now());
@@ -184,7 +196,9 @@ export class Stages implements StageSink {
       // a full disk, a database away must not take the resolver down: the rows are lost, and counted
       const cause = this.health.failed(error);
       this.hooks.onLost(batch.length);
-      this.warnOnce('write', { cause, lost: batch.length }, 'query log write failed: rows dropped');
+      const retryMs = this.writeRetry.next();
+      this.writePausedUntil = performance.now() + retryMs;
+      this.warnOnce('write', { cause, lost: batch.length, retryMs }, 'query log write failed: rows dropped');
     }
     return true;
   }

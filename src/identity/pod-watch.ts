@@ -2,6 +2,7 @@
 // relist on 410) feeding the pod map; restarts with backoff after errors, resyncs the map from its cache.
 import { CoreV1Api, KubeConfig, ListWatch, Watch, type KubernetesListObject } from '@kubernetes/client-node';
 import type { KubernetesConfig } from '../config/sections/kubernetes.js';
+import { Backoff } from '../lib/backoff.js';
 import type { Logger } from '../log/logger.js';
 import { PodMap, type PodRecord } from './pod-map.js';
 import { PodTrimmer, type Pod } from './pod-trim.js';
@@ -27,7 +28,7 @@ interface Scope {
   readonly informer: ListWatch<Pod>;
   synced: boolean;
   connects: number;
-  retryMs: number;
+  readonly backoff: Backoff;
   retry: NodeJS.Timeout | undefined;
 }
 
@@ -64,7 +65,11 @@ export class PodWatch {
       };
       const list = () => listInPages(page, trimmer);
       const informer = new ListWatch<Pod>(path, watch, list, false);
-      const scope: Scope = { namespace, informer, synced: false, connects: 0, retryMs: 0, retry: undefined };
+      const backoff = new Backoff({
+        baseMs: options.retryBaseMs ?? RETRY_BASE_MS,
+        maxMs: options.retryMaxMs ?? RETRY_MAX_MS,
+      });
+      const scope: Scope = { namespace, informer, synced: false, connects: 0, backoff, retry: undefined };
       watch.onWatching(path, () => this.watching(scope));
       informer.on('add', (pod) => this.map.upsert(pod));
       informer.on('update', (pod) => this.map.upsert(pod));
@@ -116,7 +121,7 @@ export class PodWatch {
 
   /** The informer listed (or resumed) and is about to watch: this scope is in sync. */
   private watching(scope: Scope): void {
-    scope.retryMs = 0;
+    scope.backoff.reset();
     if (scope.synced) return;
     scope.synced = true;
     this.log.info({ namespace: scope.namespace ?? '*', pods: this.map.size }, 'pod watch synced');
@@ -125,18 +130,9 @@ export class PodWatch {
   /** The ListWatch stops on an error other than 410: start it again (resuming from its resourceVersion). */
   private failed(scope: Scope, error: unknown): void {
     if (this.stopped) return;
-    const base = this.options.retryBaseMs ?? RETRY_BASE_MS;
-    scope.retryMs = Math.min(
-      scope.retryMs > 0 ? scope.retryMs * 2 : base,
-      this.options.retryMaxMs ?? RETRY_MAX_MS,
-    );
+    const retryMs = scope.backoff.next();
     this.log.warn(
-      {
-        namespace: scope.namespace ?? '*',
-        error: String(error),
-        retryMs: scope.retryMs,
-        pods: this.map.size,
-      },
+      { namespace: scope.namespace ?? '*', error: String(error), retryMs, pods: this.map.size },
       'pod watch failed; keeping the last known pods and retrying',
     );
     clearTimeout(scope.retry);
@@ -144,7 +140,7 @@ export class PodWatch {
       if (this.stopped) return;
       this.restarts++;
       void scope.informer.start();
-    }, scope.retryMs);
+    }, retryMs);
     scope.retry.unref();
   }
 }

@@ -113,4 +113,41 @@ describe('Stages (inline)', () => {
     await stages.close();
     await store.close();
   });
+
+  it('after a failed write, later batches are dropped untried until the backoff has passed, then writing resumes', async () => {
+    const path = join(dir, 'backoff.db');
+    const store = new SqliteStore(path, { instance: 'test', retentionMs: 86_400_000 });
+    let tries = 0;
+    let down = true;
+    const write = store.queryLog.write.bind(store.queryLog);
+    store.queryLog.write = (batch, rows) => {
+      tries++;
+      return down ? Promise.reject(new Error('ECONNREFUSED')) : write(batch, rows);
+    };
+    const lost: number[] = [];
+    const stages = await Stages.create(
+      store,
+      { store: storeSection.parse({ path }), detection: detectionSection.parse({ enabled: false }) },
+      createLogger('silent'),
+      { onAlerts: () => undefined, onLost: (n) => lost.push(n) },
+    );
+    for (let b = 0; b < 20; b++) stages.consume([event({ ts: T0 + b })]);
+    await stages.idle();
+    assert.equal(tries, 1, 'one try, then the backoff: not a reconnect per batch');
+    assert.equal(
+      lost.reduce((a, b) => a + b, 0),
+      20,
+      'every row counted',
+    );
+    down = false;
+    // the first pause is 50-100 ms
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    stages.consume([event({ ts: T0 + 100 })]);
+    await stages.idle();
+    assert.equal(tries, 2);
+    assert.equal(stages.queryLog?.written, 1);
+    assert.equal(stages.store.writable, true);
+    await stages.close();
+    await store.close();
+  });
 });
