@@ -1,11 +1,14 @@
 // Crash safety: `kill -9` the server in the middle of a query-log write burst. On restart the database opens,
 // passes PRAGMA integrity_check, holds at least every row that was committed before the kill (and every alert,
-// when the alerts table exists), and the server answers and logs again.
+// when the alerts table exists), and the server answers and logs again. With PostgreSQL: one of two replicas
+// killed mid-burst loses no committed row, leaves no torn or doubled row, and the other keeps writing.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { dig } from '../helpers/dig.js';
 import { spawnDnsward, startDnsward, type Dnsward } from '../helpers/dnsward.js';
+import { startPostgres } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/processes.js';
 import { sendLoad } from '../helpers/udp-load.js';
 
@@ -107,5 +110,80 @@ describe('kill -9 during a query-log write burst', () => {
     assert.equal((await dig(restarted.port, 'after-crash.test')).status, 'NXDOMAIN');
     await restarted.stop();
     assert.equal(counts(dbPath).rows, recovered.rows + 1, 'the query after the restart is logged');
+  });
+});
+
+describe('kill -9 of one replica writing to PostgreSQL', () => {
+  it('keeps every committed row of the killed replica, with no torn or doubled row, and the other writes on', async (t) => {
+    const postgres = await startPostgres();
+    const servers: Dnsward[] = [];
+    const url = await postgres.createDatabase('kill9');
+    const client = new pg.Client({ connectionString: url });
+    try {
+      const replica = async (instance: string): Promise<Dnsward> => {
+        const server = await startDnsward({
+          identity: { defaultGroup: 'agents' },
+          groups: [{ name: 'agents', tier: 3, clients: ['127.0.0.0/8'] }],
+          log: { level: 'error' },
+          store: { url, instance, flushIntervalMs: 20 },
+        });
+        servers.push(server);
+        return server;
+      };
+      const [a, b] = [await replica('a'), await replica('b')];
+      await client.connect();
+      const rowsOf = async (instance: string): Promise<number> =>
+        Number(
+          (
+            await client.query<{ n: string }>('SELECT count(*) AS n FROM query_log WHERE instance = $1', [
+              instance,
+            ])
+          ).rows[0]?.n,
+        );
+      let killed = false;
+      const load = (server: Dnsward, tag: string) =>
+        sendLoad({
+          port: server.port,
+          streams: [{ source: '127.0.0.2', count: 1_000_000, name: (i: number) => `${tag}-${i}.crash.test` }],
+          timeoutMs: 500,
+          deadlineMs: 60_000,
+          stopWhen: () => killed,
+        });
+      const loads = [load(a, 'a'), load(b, 'b')];
+      await waitFor(
+        async () => (await rowsOf('a')) >= ROWS_PER_ROUND,
+        45_000,
+        `${ROWS_PER_ROUND} rows from a`,
+      );
+      const committed = await rowsOf('a');
+      const child = a.process.child;
+      process.kill(child.pid ?? 0, 'SIGKILL');
+      await new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) resolve();
+        else child.once('exit', () => resolve());
+      });
+      const bAtKill = await rowsOf('b');
+      // b keeps answering and writing after a is gone
+      await waitFor(async () => (await rowsOf('b')) > bAtKill + 1000, 30_000, 'b writing on');
+      killed = true;
+      const [sentA] = await Promise.all(loads);
+      const afterKill = await rowsOf('a');
+      t.diagnostic(
+        `a: ${committed} rows committed when killed, ${afterKill} after, ${sentA?.streams[0]?.answered ?? 0} answered`,
+      );
+      assert.ok(afterKill >= committed, `${afterKill} rows of a < ${committed} committed`);
+      const doubled = await client.query<{ n: string }>(
+        "SELECT count(*) AS n FROM (SELECT qname FROM query_log WHERE instance = 'a' GROUP BY qname HAVING count(*) > 1) d",
+      );
+      assert.equal(Number(doubled.rows[0]?.n), 0, 'no row written twice');
+      const torn = await client.query<{ n: string }>(
+        "SELECT count(*) AS n FROM query_log WHERE qname NOT LIKE '%.crash.test' OR agent_id = ''",
+      );
+      assert.equal(Number(torn.rows[0]?.n), 0, 'every row whole');
+    } finally {
+      await client.end().catch(() => undefined);
+      for (const server of servers) await server.stop();
+      await postgres.stop();
+    }
   });
 });
