@@ -3,6 +3,7 @@ import { isIPv6 } from 'node:net';
 import type { HostPort } from '../config/host-port.js';
 import type { Family } from '../lib/cidr.js';
 import { formatIp, writeIp } from '../lib/ip-bytes.js';
+import type { UdpBatchedCounters } from '../metrics/registry.js';
 import type { Client } from '../model/query.js';
 import type { QueryPipeline, Reply } from './handle-query.js';
 import {
@@ -40,17 +41,8 @@ class UdpClient implements Client {
   ) {}
 }
 
-export interface NativeUdpStats {
-  readonly received: number;
-  readonly sent: number;
-  readonly queuedNow: number;
-  readonly queuedTotal: number;
-  /** Answers lost: the retry queue was full. Never silent: counted here and logged by the owner. */
-  readonly queueDropped: number;
-  readonly sendErrors: number;
-  readonly truncated: number;
-  readonly batches: number;
-}
+/** The addon's counters (defined with the metrics that export them); queueDropped is logged by the owner too. */
+export type NativeUdpStats = UdpBatchedCounters;
 
 export type DropWarning = (fields: { dropped: number; total: number }, message: string) => void;
 

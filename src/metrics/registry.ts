@@ -32,6 +32,7 @@ export interface UdpBatchedCounters {
   readonly sent: number;
   readonly queuedNow: number;
   readonly queuedTotal: number;
+  /** Answers lost: the send queue was full. Never silent: counted here and logged by the listener. */
   readonly queueDropped: number;
   readonly sendErrors: number;
   readonly truncated: number;

@@ -211,14 +211,9 @@ export class FakeKubeApi {
       offset = Number(offsetText);
       snapshot = this.snapshots.get(id);
       if (!snapshot) {
-        const status = {
-          kind: 'Status',
-          apiVersion: 'v1',
-          status: 'Failure',
-          reason: 'Expired',
-          code: 410,
-          message: 'The provided continue parameter is too old to display a consistent list result.',
-        };
+        const status = expired(
+          'The provided continue parameter is too old to display a consistent list result.',
+        );
         res.writeHead(410, { 'content-type': 'application/json' }).end(JSON.stringify(status));
         return;
       }
@@ -255,15 +250,7 @@ export class FakeKubeApi {
     const since = from === '' || from === '0' ? this.rv : Number(from);
     if (since < this.compactedBelow - 1) {
       // the API server's answer to a resourceVersion older than its history: an ERROR event, then the end
-      const status = {
-        kind: 'Status',
-        apiVersion: 'v1',
-        status: 'Failure',
-        reason: 'Expired',
-        code: 410,
-        message: 'too old resource version',
-      };
-      res.end(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
+      res.end(`${JSON.stringify({ type: 'ERROR', object: expired('too old resource version') })}\n`);
       return;
     }
     for (const event of this.events)
@@ -287,6 +274,11 @@ export class FakeKubeApi {
       this.watchers.delete(watcher);
     });
   }
+}
+
+/** The API server's 410 Gone Status (reason Expired): a watch too far behind, or a stale continue token. */
+function expired(message: string): Record<string, unknown> {
+  return { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message };
 }
 
 function send(res: ServerResponse, event: WatchEvent): void {
