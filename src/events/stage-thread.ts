@@ -42,6 +42,8 @@ export class StageThread implements StageSink {
   private closing = false;
   /** False between an unexpected exit and the restart. */
   private live = true;
+  /** Drop counts reported while the thread was down: recorded by the next thread. */
+  private dropsWhileDown = 0;
   /** Updated in place from each acknowledgement: metrics hold on to these objects. */
   private readonly queryLogStats = { lagMs: 0, written: 0 };
   private readonly hitStats = { failures: 0 };
@@ -68,6 +70,11 @@ export class StageThread implements StageSink {
     return this.inFlight;
   }
 
+  /** False while a thread that died is being replaced. */
+  get running(): boolean {
+    return this.live;
+  }
+
   get queryLog(): StageStats['queryLog'] {
     return this.data.settings.store.queryLog ? this.queryLogStats : undefined;
   }
@@ -82,16 +89,22 @@ export class StageThread implements StageSink {
 
   consume(batch: readonly QueryEvent[]): void {
     if (batch.length === 0) return;
+    // a message to the exited thread would vanish: between exit and restart the rows are lost, and counted
+    if (!this.live) {
+      this.handlers.onLost(batch.length);
+      return;
+    }
     this.inFlight += batch.length;
     this.post({ kind: 'batch', rows: encodeRows(batch) });
   }
 
   recordDrops(count: number): void {
-    this.post({ kind: 'drops', count });
+    if (this.live) this.post({ kind: 'drops', count });
+    else this.dropsWhileDown += count;
   }
 
   prune(): void {
-    this.post({ kind: 'prune' });
+    if (this.live) this.post({ kind: 'prune' });
   }
 
   /** Lets the thread finish every batch posted, then waits for it to exit. */
@@ -142,6 +155,10 @@ export class StageThread implements StageSink {
       this.worker = worker;
       this.live = true;
       this.attach(worker);
+      if (this.dropsWhileDown > 0) {
+        this.post({ kind: 'drops', count: this.dropsWhileDown });
+        this.dropsWhileDown = 0;
+      }
     } catch (error) {
       this.log.error({ err: error }, 'stage thread could not restart; retrying');
       setTimeout(() => void this.restart(), RESTART_DELAY_MS).unref();
