@@ -39,7 +39,10 @@ export function registerServe(program: Command): void {
     )
     .option('--allowlist <file>', 'allowlist for the default group, repeatable', collect, [])
     .option('--mode <mode>', 'enforce | audit, for the default group', parseMode)
-    .option('--db <url>', 'store: SQLite file, sqlite:<path> or postgres://… (overrides store.url / store.path)')
+    .option(
+      '--db <url>',
+      'store: SQLite file, sqlite:<path> or postgres://… (overrides store.url / store.path)',
+    )
     .option('--metrics <addr:port>', 'metrics/health HTTP listener (overrides metrics.listen)')
     .option('--log-level <level>', 'log level (overrides log.level)')
     .option('--pid-file <file>', 'pid file for `dnsward reload` (overrides store.pidFile)')
