@@ -34,20 +34,10 @@ function startUdp(address: HostPort, pipeline: QueryPipeline, options: BindOptio
 /** The batched engine's counters summed over `udp`; undefined when no listener runs on it. */
 export function sumNativeStats(udp: readonly BoundUdp[]): NativeUdpStats | undefined {
   let sum: Record<keyof NativeUdpStats, number> | undefined;
-  for (const listener of udp) {
-    const stats = listener.stats;
+  for (const { stats } of udp) {
     if (!stats) continue;
-    sum ??= {
-      received: 0,
-      sent: 0,
-      queuedNow: 0,
-      queuedTotal: 0,
-      queueDropped: 0,
-      sendErrors: 0,
-      truncated: 0,
-      batches: 0,
-    };
-    for (const key of Object.keys(sum) as (keyof NativeUdpStats)[]) sum[key] += stats[key];
+    if (!sum) sum = { ...stats };
+    else for (const key of Object.keys(sum) as (keyof NativeUdpStats)[]) sum[key] += stats[key];
   }
   return sum;
 }

@@ -6,8 +6,6 @@ import { podRecord, type CompactPod, type PodObject } from './pod-map.js';
 
 export type Pod = KubernetesObject & PodObject;
 
-const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
-
 export class PodTrimmer {
   /** Namespaces, service accounts, nodes, phases, label keys and values: few distinct values over many pods. */
   private readonly strings = new StringInterner();
@@ -35,10 +33,12 @@ export class PodTrimmer {
     return compact as Pod;
   }
 
-  private labels(labels: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> {
-    if (labels === undefined) return NO_LABELS;
-    const keys = Object.keys(labels).sort();
-    if (keys.length === 0) return NO_LABELS;
+  /** The shared label set; undefined for none (podRecord gives every such pod one empty set). */
+  private labels(
+    labels: Readonly<Record<string, string>> | undefined,
+  ): Readonly<Record<string, string>> | undefined {
+    const keys = labels === undefined ? [] : Object.keys(labels).sort();
+    if (labels === undefined || keys.length === 0) return undefined;
     return this.labelSets.intern(JSON.stringify(keys.map((key) => [key, labels[key]])), () => {
       const shared: Record<string, string> = {};
       for (const key of keys) shared[this.strings.intern(key)] = this.strings.intern(labels[key] ?? '');

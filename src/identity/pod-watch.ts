@@ -46,7 +46,7 @@ export class PodWatch {
   constructor(
     private readonly config: KubernetesConfig,
     private readonly log: Logger,
-    private readonly options: PodWatchOptions = {},
+    options: PodWatchOptions = {},
   ) {
     const kc = loadKubeConfig(config);
     const api = kc.makeApiClient(CoreV1Api);

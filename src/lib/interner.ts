@@ -20,10 +20,6 @@ export class Interner<T> {
     this.table.set(key, value);
     return value;
   }
-
-  clear(): void {
-    this.table.clear();
-  }
 }
 
 /** Interns strings: the key is the value. */

@@ -38,6 +38,53 @@ export interface UdpBatchedCounters {
   readonly truncated: number;
 }
 
+/** The batched UDP engine's series: name suffix, type, the counter it reads, help. */
+const UDP_BATCHED_SERIES: readonly (readonly [
+  string,
+  'counter' | 'gauge',
+  keyof UdpBatchedCounters,
+  string,
+])[] = [
+  ['received_total', 'counter', 'received', 'Datagrams read by the batched UDP engine (recvmmsg)'],
+  [
+    'batches_total',
+    'counter',
+    'batches',
+    'recvmmsg batches handed to the pipeline (received / batches = datagrams per system call)',
+  ],
+  ['sent_total', 'counter', 'sent', 'Answers the batched UDP engine handed to the kernel (sendmmsg)'],
+  [
+    'send_queue',
+    'gauge',
+    'queuedNow',
+    'Answers held because the kernel refused them for now (EAGAIN), sent when the socket is writable',
+  ],
+  [
+    'send_deferred_total',
+    'counter',
+    'queuedTotal',
+    'Answers that had to wait for the socket to become writable (EAGAIN / ENOBUFS)',
+  ],
+  [
+    'answers_dropped_total',
+    'counter',
+    'queueDropped',
+    'Answers lost because the send queue was full while the kernel kept refusing them',
+  ],
+  [
+    'send_errors_total',
+    'counter',
+    'sendErrors',
+    'Answers the kernel rejected with an error other than EAGAIN (unreachable client, bad address)',
+  ],
+  [
+    'oversize_dropped_total',
+    'counter',
+    'truncated',
+    'Datagrams larger than a receive slot (4096 bytes), dropped unanswered',
+  ],
+];
+
 /** The part of a compiled Policy the metrics read. */
 export interface PolicySummary {
   readonly version: string;
@@ -161,59 +208,15 @@ export class ServerMetrics {
       'Quarantines in force (agents or base domains blocked after a critical alert)',
       read((s) => s.quarantines?.size ?? 0),
     );
-    const udp = (pick: (c: UdpBatchedCounters) => number) =>
-      read((s) => {
-        const counters = s.udpBatched?.();
-        return counters ? pick(counters) : 0;
-      });
-    sourceCounter(
-      this.registry,
-      'dnsward_udp_batched_received_total',
-      'Datagrams read by the batched UDP engine (recvmmsg)',
-      udp((c) => c.received),
-    );
-    sourceCounter(
-      this.registry,
-      'dnsward_udp_batched_batches_total',
-      'recvmmsg batches handed to the pipeline (received / batches = datagrams per system call)',
-      udp((c) => c.batches),
-    );
-    sourceCounter(
-      this.registry,
-      'dnsward_udp_batched_sent_total',
-      'Answers the batched UDP engine handed to the kernel (sendmmsg)',
-      udp((c) => c.sent),
-    );
-    sourceGauge(
-      this.registry,
-      'dnsward_udp_batched_send_queue',
-      'Answers held because the kernel refused them for now (EAGAIN), sent when the socket is writable',
-      udp((c) => c.queuedNow),
-    );
-    sourceCounter(
-      this.registry,
-      'dnsward_udp_batched_send_deferred_total',
-      'Answers that had to wait for the socket to become writable (EAGAIN / ENOBUFS)',
-      udp((c) => c.queuedTotal),
-    );
-    sourceCounter(
-      this.registry,
-      'dnsward_udp_batched_answers_dropped_total',
-      'Answers lost because the send queue was full while the kernel kept refusing them',
-      udp((c) => c.queueDropped),
-    );
-    sourceCounter(
-      this.registry,
-      'dnsward_udp_batched_send_errors_total',
-      'Answers the kernel rejected with an error other than EAGAIN (unreachable client, bad address)',
-      udp((c) => c.sendErrors),
-    );
-    sourceCounter(
-      this.registry,
-      'dnsward_udp_batched_oversize_dropped_total',
-      'Datagrams larger than a receive slot (4096 bytes), dropped unanswered',
-      udp((c) => c.truncated),
-    );
+    for (const [name, kind, key, help] of UDP_BATCHED_SERIES) {
+      const value = read((s) => s.udpBatched?.()?.[key] ?? 0);
+      (kind === 'gauge' ? sourceGauge : sourceCounter)(
+        this.registry,
+        `dnsward_udp_batched_${name}`,
+        help,
+        value,
+      );
+    }
     sourceGauge(
       this.registry,
       'dnsward_kubernetes_pods',
