@@ -24,6 +24,7 @@ import { exposureWarnings } from './policy/exposure-warnings.js';
 import { Guard } from './policy/guard.js';
 import { QuarantineBook } from './policy/quarantine-book.js';
 import { QuarantineKeeper } from './policy/quarantine-keeper.js';
+import { PolicyHistory } from './policy/policy-history.js';
 import { PolicyReloader, type ReloadResult, type ReloadTrigger } from './policy/reload.js';
 import { ReloadWatcher } from './policy/reload-watcher.js';
 import { openDatabase, type Db } from './store/database.js';
@@ -125,11 +126,14 @@ async function startResolver(
   pods?.start();
   // the watcher is created once listeners are bound; a reload before that cannot happen
   let watcher: ReloadWatcher | undefined;
+  // the first policy is in force before the store opens: the history holds it until attached
+  const history = new PolicyHistory(log);
   const reloader = new PolicyReloader(loaded, {
     load: () => loadConfig(options.configFile, options.overrides),
     log,
-    onPolicy: (policy) => {
+    onPolicy: (policy, trigger) => {
       metrics?.policyLoaded(policy);
+      history.loaded(policy, trigger);
       for (const warning of policy.warnings) log.warn(warning);
     },
     onReloaded: (ok) => metrics?.reloaded(ok),
@@ -145,6 +149,7 @@ async function startResolver(
   // (sqlite3, a backup, VACUUM) must cost it a few milliseconds and a retry, never seconds of unanswered queries
   const store = await openConfiguredStore(config.store, { busyTimeoutMs: ANSWER_THREAD_BUSY_MS });
   storeRef.current = store;
+  history.attach(store.policyVersions);
   const book = new QuarantineBook();
   const quarantines = new QuarantineKeeper(
     store.quarantines,
@@ -249,8 +254,12 @@ async function startResolver(
   }
   const { udp, tcp } = bound;
   const prune = setInterval(() => stages.prune(), PRUNE_INTERVAL_MS).unref();
-  // quarantines released by the CLI (or expired) take effect within this interval
-  const quarantineSync = setInterval(() => void quarantines.sync(), QUARANTINE_SYNC_MS).unref();
+  // quarantines released by the CLI (or expired) take effect within this interval; policy loads the store
+  // refused are tried again
+  const quarantineSync = setInterval(() => {
+    void quarantines.sync();
+    void history.flush();
+  }, QUARANTINE_SYNC_MS).unref();
   metrics?.attach({
     cache,
     queue,
@@ -319,6 +328,7 @@ async function startResolver(
       await egress.close();
       await dnstap?.close();
       egressDb?.close();
+      await history.flush();
       await store.close();
       dbProbe.close();
       await metricsHttp?.close();

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.js';
 import { DnswardError } from '../errors.js';
+import type { PolicyLoadTrigger } from '../model/policy-version.js';
 import { compilePolicy, type Policy } from './compile.js';
 import type { PodSource } from './pod-identity.js';
 import { policyFiles } from './reload-watcher.js';
@@ -18,7 +19,7 @@ export interface ReloadResult {
 }
 
 /** What asked for a reload (logged). */
-export type ReloadTrigger = 'signal' | 'file-change' | 'api';
+export type ReloadTrigger = Exclude<PolicyLoadTrigger, 'start'>;
 
 export interface ReloadLog {
   info(obj: object, msg: string): void;
@@ -30,8 +31,8 @@ export interface ReloadHooks {
   /** Reads the config again: the same file and CLI overrides the server started with. */
   readonly load: () => LoadedConfig;
   readonly log: ReloadLog;
-  /** A policy came into force (the first one too): metrics, warnings. */
-  readonly onPolicy?: (policy: Policy) => void;
+  /** A policy came into force (the first one too, trigger "start"): metrics, warnings, the policy history. */
+  readonly onPolicy?: (policy: Policy, trigger: PolicyLoadTrigger) => void;
   /** Every reload's outcome, for dnsward_policy_reloads_total. */
   readonly onReloaded?: (ok: boolean) => void;
   /** The files that should trigger the next reload (the file watcher re-targets itself). */
@@ -53,7 +54,7 @@ export class PolicyReloader {
   ) {
     this.current = compilePolicy(started, Date.now(), hooks.pods);
     this.loaded = started;
-    hooks.onPolicy?.(this.current);
+    hooks.onPolicy?.(this.current, 'start');
   }
 
   /** The config file and the allowlists of the config in force: what a file watcher should watch. */
@@ -78,7 +79,7 @@ export class PolicyReloader {
       this.loaded = next;
       this.hooks.watch?.(policyFiles(next));
       this.hooks.onReloaded?.(true);
-      if (changed) this.hooks.onPolicy?.(policy);
+      if (changed) this.hooks.onPolicy?.(policy, trigger);
       const restartRequired = sectionsNeedingRestart(this.started.config, next.config);
       if (restartRequired.length > 0) {
         log.warn(

@@ -12,6 +12,7 @@ import {
   type EntryHits,
 } from './allowlist-hits.js';
 import { migrationFiles, openDatabase, type Db } from './database.js';
+import { sqliteDropTally, sqlitePolicyVersions } from './policy-versions.js';
 import { QuarantineRepository } from './quarantine-repository.js';
 import { countQueries, findQueries, scanQueries, type QueryFilter } from './query-log-reader.js';
 import { QueryLogWriter } from './query-log-writer.js';
@@ -19,6 +20,7 @@ import type {
   AllowlistHitStore,
   AlertStore,
   QuarantineStore,
+  PolicyVersionStore,
   QueryLogStore,
   Store,
   StoreStatus,
@@ -44,6 +46,7 @@ export class SqliteStore implements Store {
   readonly quarantines: QuarantineStore;
   readonly queryLog: QueryLogStore;
   readonly allowlistHits: AllowlistHitStore;
+  readonly policyVersions: PolicyVersionStore;
 
   constructor(path: string, options: SqliteStoreOptions) {
     const db = openDatabase(path, {
@@ -97,6 +100,7 @@ export class SqliteStore implements Store {
       find: async (filter: QueryFilter) => Promise.resolve(findQueries(db, filter)),
       scan: (filter: QueryFilter) => toAsync(scanQueries(db, filter)),
       count: async () => Promise.resolve(countQueries(db)),
+      drops: async (sinceMs: number) => Promise.resolve(sqliteDropTally(db, sinceMs)),
       prune: async (nowMs: number) => Promise.resolve(log().prune(nowMs)),
     };
     let write: ((rows: readonly EntryHits[]) => void) | undefined;
@@ -108,6 +112,7 @@ export class SqliteStore implements Store {
       read: async () => Promise.resolve(hasTable(db, 'allowlist_hits') ? readAllowlistHits(db) : new Map()),
       trackingSince: async () => Promise.resolve(hitTrackingSince(db)),
     };
+    this.policyVersions = sqlitePolicyVersions(db, options.instance, () => hasTable(db, 'policy_versions'));
   }
 
   async check(): Promise<StoreStatus> {

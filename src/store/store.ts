@@ -1,6 +1,7 @@
 // The store interface: everything the server and the CLI write or read, one implementation per engine
 // (sqlite-store.ts, postgres/postgres-store.ts); callers hold a Store and never ask which engine it is.
 import type { AlertState, AlertRecord, Mute, StoredAlert, StoredAlertRecord } from '../model/alert.js';
+import type { PolicyLoad, PolicyVersion } from '../model/policy-version.js';
 import type { NewQuarantine, Quarantine } from '../model/quarantine.js';
 import type { QueryEvent } from '../model/query-event.js';
 import type { AlertFilter, MuteRecord } from './alert-repository.js';
@@ -44,9 +45,11 @@ export interface QueryLogStore {
   recordDrops(dropped: number, nowMs: number): Promise<void>;
   /** Newest first, at most `filter.limit` (default 1000). */
   find(filter: QueryFilter): Promise<LoggedQuery[]>;
-  /** Every query matching `filter`, in logged order. */
+  /** Every query matching `filter`, oldest first (SQLite: in the order segments were written). */
   scan(filter: QueryFilter): AsyncIterable<LoggedQuery>;
   count(): Promise<number>;
+  /** Query events dropped before the log (queue full, log not written) since `sinceMs`, per writing replica. */
+  drops(sinceMs: number): Promise<DropTally[]>;
   /** Drops what is past retention; returns how many units (segments or day partitions) went. */
   prune(nowMs: number): Promise<number>;
 }
@@ -58,6 +61,23 @@ export interface AllowlistHitStore {
   read(): Promise<Map<string, EntryHits>>;
   /** Since when hits are recorded (epoch ms), or null. */
   trackingSince(): Promise<number | null>;
+}
+
+export interface DropTally {
+  readonly instance: string;
+  readonly dropped: number;
+  /** Epoch ms of the newest drop report. */
+  readonly lastMs: number;
+}
+
+export interface PolicyVersionStore {
+  /** A policy this replica put in force. */
+  record(load: PolicyLoad): Promise<void>;
+  /**
+   * Every load at or after `sinceMs` plus the newest one before it (the policy in force when the window opened),
+   * oldest first.
+   */
+  list(sinceMs: number): Promise<PolicyVersion[]>;
 }
 
 export interface StoreStatus {
@@ -75,6 +95,7 @@ export interface Store {
   readonly quarantines: QuarantineStore;
   readonly queryLog: QueryLogStore;
   readonly allowlistHits: AllowlistHitStore;
+  readonly policyVersions: PolicyVersionStore;
   /** Connectivity and schema version; throws when the database cannot be reached. */
   check(): Promise<StoreStatus>;
   close(): Promise<void>;

@@ -5,11 +5,13 @@ import { Readable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { QueryEvent } from '../../model/query-event.js';
+import { DROP_TALLY, toDropTally, type DropTallyRow } from '../policy-versions.js';
 import { queryLogRow } from '../query-log-row.js';
 import type { QueryFilter } from '../query-log-reader.js';
-import type { LoggedQuery, QueryLogStore } from '../store.js';
+import type { DropTally, LoggedQuery, QueryLogStore } from '../store.js';
 
 const DAY_MS = 86_400_000;
+const SCAN_PAGE_ROWS = 5000;
 const COLUMNS = `ts, transport, client_ip, client_port, agent_id, grp, tier, qname, qtype, decision, reason,
   rule_id, rcode, upstream, cached, answered_by, latency_us, req_bytes, resp_bytes, answers, namespace, pod, pod_uid,
   service_account, instance`;
@@ -151,6 +153,10 @@ export class PgQueryLog implements QueryLogStore {
     ]);
   }
 
+  async drops(sinceMs: number): Promise<DropTally[]> {
+    return (await this.pool.query<DropTallyRow>(DROP_TALLY, [sinceMs])).rows.map(toDropTally);
+  }
+
   async find(filter: QueryFilter): Promise<LoggedQuery[]> {
     const { sql, params } = whereOf(filter);
     const limit = Math.floor(filter.limit ?? 1000);
@@ -161,10 +167,23 @@ export class PgQueryLog implements QueryLogStore {
     return rows.rows.map(toQuery);
   }
 
+  /** In pages after the last (ts, seq) read: memory holds one page, however long the window (`dnsward report`). */
   async *scan(filter: QueryFilter): AsyncIterable<LoggedQuery> {
     const { sql, params } = whereOf(filter);
-    const rows = await this.pool.query<Row>(`SELECT * FROM query_log ${sql} ORDER BY seq`, params);
-    for (const r of rows.rows) yield toQuery(r);
+    const n = params.length;
+    const next = `${sql === '' ? 'WHERE' : `${sql} AND`} (ts, seq) > ($${n + 1}, $${n + 2})`;
+    let last: Row | undefined;
+    for (;;) {
+      const rows: Row[] = (
+        await this.pool.query<Row>(
+          `SELECT * FROM query_log ${last === undefined ? sql : next} ORDER BY ts, seq LIMIT ${SCAN_PAGE_ROWS}`,
+          last === undefined ? params : [...params, last.ts, last.seq],
+        )
+      ).rows;
+      for (const r of rows) yield toQuery(r);
+      if (rows.length < SCAN_PAGE_ROWS) return;
+      last = rows[rows.length - 1];
+    }
   }
 
   async count(): Promise<number> {

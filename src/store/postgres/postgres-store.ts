@@ -1,9 +1,17 @@
 // The PostgreSQL engine of the Store: one pool per process, migrations applied at open under an advisory lock.
 import type pg from 'pg';
+import type { PolicyLoad, PolicyVersion } from '../../model/policy-version.js';
 import type { NewQuarantine, Quarantine } from '../../model/quarantine.js';
 import { hitKey, type EntryHits } from '../allowlist-hits.js';
+import {
+  INSERT_POLICY_VERSION,
+  LIST_POLICY_VERSIONS,
+  policyVersionParams,
+  toPolicyVersion,
+  type PolicyVersionRow,
+} from '../policy-versions.js';
 import { toQuarantine, type QuarantineRow } from '../quarantine-repository.js';
-import type { AllowlistHitStore, QuarantineStore, Store, StoreStatus } from '../store.js';
+import type { AllowlistHitStore, PolicyVersionStore, QuarantineStore, Store, StoreStatus } from '../store.js';
 import { createPool, inTransaction, type PoolOptions } from './connect.js';
 import { latestVersion, migrate, schemaVersion } from './migrate.js';
 import { PgAlerts } from './pg-alerts.js';
@@ -97,11 +105,32 @@ class PgAllowlistHits implements AllowlistHitStore {
   }
 }
 
+class PgPolicyVersions implements PolicyVersionStore {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly instance: string,
+  ) {}
+
+  async record(load: PolicyLoad): Promise<void> {
+    await this.pool.query(INSERT_POLICY_VERSION, policyVersionParams(load, this.instance));
+  }
+
+  async list(sinceMs: number): Promise<PolicyVersion[]> {
+    // a database at an older schema (CLI readers do not migrate) has no versions recorded
+    const exists = await this.pool.query<{ t: string | null }>("SELECT to_regclass('policy_versions') AS t");
+    if (exists.rows[0]?.t === null) return [];
+    return (await this.pool.query<PolicyVersionRow>(LIST_POLICY_VERSIONS, [sinceMs])).rows.map(
+      toPolicyVersion,
+    );
+  }
+}
+
 export class PostgresStore implements Store {
   readonly alerts: PgAlerts;
   readonly quarantines: PgQuarantines;
   readonly queryLog: PgQueryLog;
   readonly allowlistHits: PgAllowlistHits;
+  readonly policyVersions: PgPolicyVersions;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -111,6 +140,7 @@ export class PostgresStore implements Store {
     this.quarantines = new PgQuarantines(pool);
     this.queryLog = new PgQueryLog(pool, options.instance, options.retentionMs);
     this.allowlistHits = new PgAllowlistHits(pool);
+    this.policyVersions = new PgPolicyVersions(pool, options.instance);
   }
 
   /** Connects and (unless options.migrate is false) applies missing migrations before returning. */

@@ -308,6 +308,65 @@ for (const engine of engines) {
       const status = await store.check();
       assert.equal(status.newestRowMs, T0 + 4);
       assert.equal(status.schemaVersion, status.latestVersion);
+      await other.queryLog.recordDrops(3, T0 + 6);
+      await store.queryLog.recordDrops(2, T0 + 7);
+      await store.queryLog.recordDrops(1000, T0 - DAY);
+      assert.deepEqual(await other.queryLog.drops(T0), [
+        { instance: 'one', dropped: 19, lastMs: T0 + 7 },
+        { instance: 'two', dropped: 3, lastMs: T0 + 6 },
+      ]);
+    });
+
+    it('scans a long window whole, oldest first, equal times included (PostgreSQL reads it in pages)', async () => {
+      const { store } = await engine.fresh(`${engine.name}-scan`);
+      // more rows than a page, most sharing a time with rows across the page boundary
+      const rows = Array.from({ length: 12_001 }, (_, i) =>
+        event({ ts: T0 + Math.floor(i / 7), qname: `n${i}.example.org` }),
+      );
+      for (let i = 0; i < rows.length; i += 3000) {
+        const batch = rows.slice(i, i + 3000);
+        await store.queryLog.write(batch, encodeRows(batch));
+      }
+      const seen: string[] = [];
+      for await (const q of store.queryLog.scan({ sinceMs: T0 })) seen.push(q.qname);
+      assert.deepEqual(
+        seen,
+        rows.map((r) => r.qname),
+      );
+    });
+
+    it('records the policy versions in force: the window, the one in force when it opened, oldest first', async () => {
+      const { store, again } = await engine.fresh(`${engine.name}-policy`);
+      const other = await again('two');
+      const groups = [{ name: 'research', tier: 3 as const, mode: 'enforce' as const, entries: 12 }];
+      await store.policyVersions.record({
+        version: 'aaaa',
+        loadedAt: T0 - 2 * DAY,
+        trigger: 'start',
+        groups,
+      });
+      await store.policyVersions.record({ version: 'bbbb', loadedAt: T0 - DAY, trigger: 'signal', groups });
+      await other.policyVersions.record({ version: 'bbbb', loadedAt: T0 + 5, trigger: 'start', groups });
+      await store.policyVersions.record({
+        version: 'cccc',
+        loadedAt: T0 + 10,
+        trigger: 'file-change',
+        groups: [...groups, { name: 'ops', tier: 2, mode: 'audit', entries: 1 }],
+      });
+      const listed = await other.policyVersions.list(T0);
+      assert.deepEqual(
+        listed.map((v) => [v.version, v.instance, v.trigger, v.loadedAt]),
+        [
+          ['bbbb', 'one', 'signal', T0 - DAY],
+          ['bbbb', 'two', 'start', T0 + 5],
+          ['cccc', 'one', 'file-change', T0 + 10],
+        ],
+      );
+      assert.deepEqual(listed[2]?.groups[1], { name: 'ops', tier: 2, mode: 'audit', entries: 1 });
+      assert.deepEqual(
+        (await store.policyVersions.list(T0 + DAY)).map((v) => v.version),
+        ['cccc'],
+      );
     });
 
     it('retention removes what is older than the retention and keeps the rest', async () => {
@@ -452,7 +511,7 @@ describe('PostgreSQL migrations', () => {
     await client.end();
     assert.deepEqual(
       rows.rows.map((r) => r.version),
-      [9, 10, 12],
+      [9, 10, 12, 13],
     );
   });
 
