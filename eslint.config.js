@@ -11,7 +11,7 @@ const FLOORS = [
   ['detect', 'metrics', 'dnstap', 'identity'],
   ['policy', 'events', 'egress'],
   ['dns'],
-  ['pcap', 'server'],
+  ['pcap', 'server', 'report'],
   ['cli'],
   ['main'],
 ];

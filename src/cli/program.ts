@@ -8,6 +8,7 @@ import { registerQueries } from './commands/queries.js';
 import { registerConnections } from './commands/connections.js';
 import { registerReload } from './commands/reload.js';
 import { registerReplay } from './commands/replay.js';
+import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import { registerStore } from './commands/store.js';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerAlerts(program);
   registerReplay(program);
   registerQuarantine(program);
+  registerReport(program);
   registerStore(program);
   return program;
 }

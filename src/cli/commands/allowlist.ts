@@ -2,37 +2,23 @@
 // uses, and propose entries from what audit mode observed.
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { loadConfig, type LoadedConfig } from '../../config/load.js';
+import { loadConfig } from '../../config/load.js';
 import { TIER_CAPS } from '../../config/sections/groups.js';
 import { DnswardError } from '../../errors.js';
 import { formatFinding, lintAllowlists } from '../../policy/allowlist-lint.js';
 import { findStaleEntries } from '../../policy/allowlist-stale.js';
 import { renderSuggestionYaml, suggestEntries } from '../../policy/allowlist-suggest.js';
-import { compilePolicy, type Policy } from '../../policy/compile.js';
 import { hitKey, wouldDenyNames } from '../../store/allowlist-hits.js';
 import { DB_OPTION, withCliStore } from '../store-target.js';
 import { formatRows } from '../output.js';
 import { collect, parseTime } from '../options.js';
 import { exitWith, processIo, type CommandIo } from '../command-io.js';
+import { compileOrReport } from '../compile-or-report.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
   return n;
-}
-
-/** Config problems are printed as "file:line field: message" lines (exit 1), like `config check`. */
-function compileOrReport(loaded: LoadedConfig, io: CommandIo): Policy | null {
-  try {
-    return compilePolicy(loaded);
-  } catch (error) {
-    if (!(error instanceof DnswardError)) throw error;
-    for (const line of error.details.length > 0 ? error.details : [error.message]) {
-      io.err(`${line}\n`);
-    }
-    io.err('fix these first (`dnsward allowlist check` lists every problem)\n');
-    return null;
-  }
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
