@@ -368,20 +368,20 @@ static sock_t *unwrap(napi_env env, napi_value v) {
   return s;
 }
 
-/** open({ family, host, port, recvBufferBytes, slot, batch, txCap, queueLimit, rxBuf, ..., onBatch }) -> [handle, port] */
+/** open({ family, host, port, recvBufferBytes, sendBufferBytes, slot, batch, txCap, queueLimit, rxBuf, ..., onBatch }) -> [handle, port] */
 static napi_value js_open(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value opts;
   CHECK(napi_get_cb_info(env, info, &argc, &opts, NULL, NULL));
   if (argc < 1) return throw_msg(env, "DNSWARD_ERR_NATIVE_ARGS", "options");
-  uint32_t family, port, rcvbuf, slot, batch, tx_cap, q_limit;
+  uint32_t family, port, rcvbuf, sndbuf, slot, batch, tx_cap, q_limit;
   if (!get_u32(env, opts, "family", &family) || !get_u32(env, opts, "port", &port) ||
-      !get_u32(env, opts, "recvBufferBytes", &rcvbuf) || !get_u32(env, opts, "slot", &slot) ||
+      !get_u32(env, opts, "recvBufferBytes", &rcvbuf) || !get_u32(env, opts, "sendBufferBytes", &sndbuf) || !get_u32(env, opts, "slot", &slot) ||
       !get_u32(env, opts, "batch", &batch) || !get_u32(env, opts, "txCap", &tx_cap) ||
       !get_u32(env, opts, "queueLimit", &q_limit))
     return NULL;
   if ((family != 4 && family != 6) || port > 65535 || slot < 512 || slot > MAX_SLOT || batch < 1 ||
-      batch > MAX_BATCH || tx_cap < 1 || tx_cap > MAX_BATCH || q_limit < 1 || q_limit > (1u << 22) || rcvbuf > (1u << 30))
+      batch > MAX_BATCH || tx_cap < 1 || tx_cap > MAX_BATCH || q_limit < 1 || q_limit > (1u << 22) || rcvbuf > (1u << 30) || sndbuf > (1u << 30))
     return throw_msg(env, "DNSWARD_ERR_NATIVE_ARGS", "option out of range");
   char host[INET6_ADDRSTRLEN + 1];
   size_t host_len = 0;
@@ -471,8 +471,10 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   }
   int one = 1;
   int size = (int)rcvbuf;
+  int send_size = (int)sndbuf;
   if ((af == AF_INET6 && setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) ||
-      (rcvbuf > 0 && setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) != 0)) {
+      (rcvbuf > 0 && setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) != 0) ||
+      (sndbuf > 0 && setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &send_size, sizeof send_size) != 0)) {
     throw_errno(env, errno, "setsockopt");
     goto fail;
   }

@@ -235,7 +235,10 @@ async function startResolver(
     bound = await bindListeners(config.listen.udp, config.listen.tcp, pipeline, {
       udpEngine,
       udpDropWarning: (fields, message) => log.warn(fields, message),
-      recvBufferSize: config.listen.udpRecvBufferBytes,
+      udpBuffers: {
+        recvBytes: config.listen.udpRecvBufferBytes,
+        sendBytes: config.listen.udpSendBufferBytes,
+      },
       tcp: {
         idleTimeoutMs: config.listen.tcpIdleTimeoutMs,
         maxConnections: config.listen.tcpMaxConnections,

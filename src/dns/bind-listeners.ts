@@ -3,12 +3,12 @@ import type { HostPort } from '../config/host-port.js';
 import { DnswardError } from '../errors.js';
 import type { QueryPipeline } from './handle-query.js';
 import { TcpListener, type TcpLimits } from './tcp-listener.js';
-import type { UdpEngine } from './udp-engine.js';
+import type { UdpBuffers, UdpEngine } from './udp-engine.js';
 import { UdpListener } from './udp-listener.js';
 import { NativeUdpListener, type DropWarning, type NativeUdpStats } from './udp-native-listener.js';
 
 export interface BindOptions {
-  readonly recvBufferSize: number;
+  readonly udpBuffers: UdpBuffers;
   readonly tcp: TcpLimits;
   /** dgram, or the batched addon (udp-engine.ts chooses). */
   readonly udpEngine: UdpEngine;
@@ -27,8 +27,8 @@ export interface BoundUdp {
 function startUdp(address: HostPort, pipeline: QueryPipeline, options: BindOptions): Promise<BoundUdp> {
   const engine = options.udpEngine;
   return engine.kind === 'native'
-    ? NativeUdpListener.start(engine.addon, address, pipeline, options.recvBufferSize, options.udpDropWarning)
-    : UdpListener.start(address, pipeline, options.recvBufferSize);
+    ? NativeUdpListener.start(engine.addon, address, pipeline, options.udpBuffers, options.udpDropWarning)
+    : UdpListener.start(address, pipeline, options.udpBuffers);
 }
 
 /** The batched engine's counters summed over `udp`; undefined when no listener runs on it. */

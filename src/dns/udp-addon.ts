@@ -25,6 +25,8 @@ export interface UdpBatchOptions {
   readonly host: string;
   readonly port: number;
   readonly recvBufferBytes: number;
+  /** SO_SNDBUF; 0 leaves the kernel's default. */
+  readonly sendBufferBytes: number;
   /** Bytes per receive slot; a bigger datagram is flagged RX_TRUNCATED. */
   readonly slot: number;
   /** Datagrams per recvmmsg. */

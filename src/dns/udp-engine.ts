@@ -5,6 +5,12 @@ import { loadUdpAddon, type UdpAddon } from './udp-addon.js';
 export type UdpEngineSetting = 'auto' | 'native' | 'dgram';
 export type UdpEngine = { readonly kind: 'native'; readonly addon: UdpAddon } | { readonly kind: 'dgram' };
 
+/** SO_RCVBUF and SO_SNDBUF of every UDP listen socket, either engine; null leaves the kernel's default. */
+export interface UdpBuffers {
+  readonly recvBytes: number;
+  readonly sendBytes: number | null;
+}
+
 export interface EngineLog {
   warn(fields: object, message: string): void;
 }

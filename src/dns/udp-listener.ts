@@ -1,5 +1,6 @@
 // UDP listener: one socket per address, a large receive buffer so bursts are not lost in the kernel.
 import { createSocket, type Socket } from 'node:dgram';
+import type { UdpBuffers } from './udp-engine.js';
 import { isIPv6 } from 'node:net';
 import type { HostPort } from '../config/host-port.js';
 import type { Client } from '../model/query.js';
@@ -12,12 +13,13 @@ export class UdpListener {
     readonly port: number,
   ) {}
 
-  static start(address: HostPort, pipeline: QueryPipeline, recvBufferSize: number): Promise<UdpListener> {
+  static start(address: HostPort, pipeline: QueryPipeline, buffers: UdpBuffers): Promise<UdpListener> {
     const v6 = isIPv6(address.host);
     const socket = createSocket({
       type: v6 ? 'udp6' : 'udp4',
       ...(v6 ? { ipv6Only: true } : {}),
-      recvBufferSize,
+      recvBufferSize: buffers.recvBytes,
+      ...(buffers.sendBytes !== null && { sendBufferSize: buffers.sendBytes }),
       lookup: literalLookup(v6 ? 6 : 4),
     });
     let open = true;

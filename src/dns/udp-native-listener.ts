@@ -14,6 +14,7 @@ import {
   type UdpAddon,
   type UdpBatchHandle,
 } from './udp-addon.js';
+import type { UdpBuffers } from './udp-engine.js';
 
 /** Datagrams per recvmmsg, and bytes per receive slot (a bigger query is dropped and counted). */
 const BATCH = 64;
@@ -79,12 +80,12 @@ export class NativeUdpListener {
     addon: UdpAddon,
     address: HostPort,
     pipeline: QueryPipeline,
-    recvBufferSize: number,
+    buffers: UdpBuffers,
     warn: DropWarning,
   ): Promise<NativeUdpListener> {
     const listener = new NativeUdpListener(addon, pipeline, isIPv6(address.host) ? 6 : 4, warn);
     try {
-      listener.open(address, recvBufferSize);
+      listener.open(address, buffers);
       return Promise.resolve(listener);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
@@ -116,12 +117,13 @@ export class NativeUdpListener {
     return new Promise((resolve) => setTimeout(resolve, 0));
   }
 
-  private open(address: HostPort, recvBufferSize: number): void {
+  private open(address: HostPort, buffers: UdpBuffers): void {
     const [handle, port] = this.addon.open({
       family: this.family,
       host: address.host,
       port: address.port,
-      recvBufferBytes: recvBufferSize,
+      recvBufferBytes: buffers.recvBytes,
+      sendBufferBytes: buffers.sendBytes ?? 0,
       slot: SLOT,
       batch: BATCH,
       txCap: TX_CAP,

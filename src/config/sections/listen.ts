@@ -15,6 +15,15 @@ export const listenSection = z
       .positive()
       .default(4 * 1024 * 1024)
       .describe('SO_RCVBUF for UDP sockets; the kernel default (~208 KiB) overflows under bursts'),
+    udpSendBufferBytes: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .default(null)
+      .describe(
+        "SO_SNDBUF for UDP sockets (null: the kernel default); answers the kernel refuses while it is full wait in the batched engine's queue",
+      ),
     udpEngine: z
       .enum(['auto', 'native', 'dgram'])
       .default('auto')

@@ -25,6 +25,7 @@ function options(
     host: '127.0.0.1',
     port: 0,
     recvBufferBytes: 1 << 20,
+    sendBufferBytes: 0,
     slot,
     batch,
     txCap,
