@@ -2,6 +2,7 @@
 // postgres/postgres-store.ts), and the query-log drop tally beside them (both are log-completeness evidence).
 import type { PolicyGroupSummary, PolicyLoad, PolicyVersion } from '../model/policy-version.js';
 import type { Db } from './database.js';
+import { sqliteParams, sqliteSql } from './sql-params.js';
 import type { DropTally, PolicyVersionStore } from './store.js';
 
 /** A policy_versions row: groups is TEXT (JSON) on SQLite, JSONB (already parsed) on PostgreSQL. */
@@ -13,7 +14,7 @@ export interface PolicyVersionRow {
   readonly groups: string | readonly PolicyGroupSummary[];
 }
 
-/** Written with PostgreSQL's `$n` placeholders; SQLite runs them as named parameters `$pN` (sqlite() below). */
+/** Written with PostgreSQL's `$n` placeholders; SQLite runs them as named parameters `$pN` (sqliteSql() below). */
 export const INSERT_POLICY_VERSION =
   'INSERT INTO policy_versions (version, loaded_at, instance, trigger, groups) VALUES ($1, $2, $3, $4, $5)';
 export const LIST_POLICY_VERSIONS = `SELECT * FROM policy_versions
@@ -47,31 +48,23 @@ export function toDropTally(row: DropTallyRow): DropTally {
   return { instance: row.instance, dropped: row.dropped, lastMs: row.last_ms };
 }
 
-/** better-sqlite3 has no `?NNN`: PostgreSQL's `$n` becomes the named `$pN`, bound from the same array. */
-function sqlite(sql: string): string {
-  return sql.replace(/\$(\d+)/g, '$$p$1');
-}
-function named(params: readonly unknown[]): Record<string, unknown> {
-  return Object.fromEntries(params.map((value, i) => [`p${i + 1}`, value]));
-}
-
 export function sqlitePolicyVersions(db: Db, instance: string, hasTable: () => boolean): PolicyVersionStore {
   return {
     record: async (load: PolicyLoad) => {
-      db.prepare(sqlite(INSERT_POLICY_VERSION)).run(named(policyVersionParams(load, instance)));
+      db.prepare(sqliteSql(INSERT_POLICY_VERSION)).run(sqliteParams(policyVersionParams(load, instance)));
       return Promise.resolve();
     },
     list: async (sinceMs: number) =>
       Promise.resolve(
         hasTable()
-          ? (db.prepare(sqlite(LIST_POLICY_VERSIONS)).all(named([sinceMs])) as PolicyVersionRow[]).map(
-              toPolicyVersion,
-            )
+          ? (
+              db.prepare(sqliteSql(LIST_POLICY_VERSIONS)).all(sqliteParams([sinceMs])) as PolicyVersionRow[]
+            ).map(toPolicyVersion)
           : [],
       ),
   };
 }
 
 export function sqliteDropTally(db: Db, sinceMs: number): DropTally[] {
-  return (db.prepare(sqlite(DROP_TALLY)).all(named([sinceMs])) as DropTallyRow[]).map(toDropTally);
+  return (db.prepare(sqliteSql(DROP_TALLY)).all(sqliteParams([sinceMs])) as DropTallyRow[]).map(toDropTally);
 }

@@ -31,6 +31,7 @@ export interface AlertStore {
 }
 
 export interface QuarantineStore {
+  /** Stores a quarantine, or joins the active one of the same agent, scope and base domain (fleet-wide); its id. */
   add(q: NewQuarantine): Promise<number>;
   /** Unreleased quarantines that have not run out at `now`. */
   active(now: number): Promise<Quarantine[]>;

@@ -10,7 +10,12 @@ import {
   toPolicyVersion,
   type PolicyVersionRow,
 } from '../policy-versions.js';
-import { toQuarantine, type QuarantineRow } from '../quarantine-repository.js';
+import {
+  JOIN_ACTIVE_QUARANTINE,
+  RETIRE_RUN_OUT_QUARANTINES,
+  toQuarantine,
+  type QuarantineRow,
+} from '../quarantine-repository.js';
 import type { AllowlistHitStore, PolicyVersionStore, QuarantineStore, Store, StoreStatus } from '../store.js';
 import { createPool, inTransaction, type PoolOptions } from './connect.js';
 import { latestVersion, migrate, schemaVersion } from './migrate.js';
@@ -28,12 +33,15 @@ class PgQuarantines implements QuarantineStore {
   constructor(private readonly pool: pg.Pool) {}
 
   async add(q: NewQuarantine): Promise<number> {
-    const result = await this.pool.query<{ id: number }>(
-      `INSERT INTO quarantines (agent_id, grp, scope, base_domain, created_at, until, reason, alert_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-      [q.agentId, q.group, q.scope, q.baseDomain, q.createdAt, q.until, q.reason, q.alertId],
-    );
-    return (result.rows[0] as { id: number }).id;
+    return inTransaction(this.pool, async (client) => {
+      await client.query(RETIRE_RUN_OUT_QUARANTINES, [q.createdAt, q.agentId, q.scope, q.baseDomain]);
+      const result = await client.query<{ id: number }>(
+        `INSERT INTO quarantines (agent_id, grp, scope, base_domain, created_at, until, reason, alert_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ${JOIN_ACTIVE_QUARANTINE}`,
+        [q.agentId, q.group, q.scope, q.baseDomain, q.createdAt, q.until, q.reason, q.alertId],
+      );
+      return (result.rows[0] as { id: number }).id;
+    });
   }
 
   async active(now: number): Promise<Quarantine[]> {

@@ -257,6 +257,63 @@ for (const engine of engines) {
       assert.equal(all[1]?.alertId, 7);
     });
 
+    it('two replicas raising the same quarantine share one active row; the later end wins', async () => {
+      const { store, again } = await engine.fresh(`${engine.name}-quarantine-dedupe`);
+      const other = await again('two');
+      const q = {
+        agentId: 'agent-a',
+        group: 'research',
+        reason: 'high tunnel',
+        alertId: null,
+        createdAt: T0,
+      };
+      const agent = { ...q, scope: 'agent' as const, baseDomain: null };
+      const domain = { ...q, scope: 'domain' as const, baseDomain: 'tunnel-example.org' };
+      // both replicas at once, each twice: the database, not a read-then-write, keeps one row per key
+      const ids = await Promise.all([
+        store.quarantines.add({ ...agent, until: T0 + 60_000 }),
+        other.quarantines.add({ ...agent, until: T0 + 120_000 }),
+        store.quarantines.add({ ...domain, until: T0 + 60_000 }),
+        other.quarantines.add({ ...domain, until: T0 + 30_000 }),
+      ]);
+      assert.equal(ids[0], ids[1]);
+      assert.equal(ids[2], ids[3]);
+      assert.notEqual(ids[0], ids[2]);
+      const active = await other.quarantines.active(T0 + 1);
+      assert.deepEqual(
+        active.map((x) => [x.id, x.scope, x.baseDomain, x.until]),
+        [
+          [ids[0], 'agent', null, T0 + 120_000],
+          [ids[2], 'domain', 'tunnel-example.org', T0 + 60_000],
+        ],
+      );
+      // once released, the same quarantine raised again is a new row
+      assert.equal(await store.quarantines.release({ id: ids[0] }, T0 + 2), 1);
+      const raisedAgain = await other.quarantines.add({ ...agent, createdAt: T0 + 3, until: T0 + 90_000 });
+      assert.notEqual(raisedAgain, ids[0]);
+      // one that ran out without a release is retired (released at its end) and the new one is a row of its own
+      const later = await store.quarantines.add({
+        ...domain,
+        createdAt: T0 + 70_000,
+        until: T0 + 200_000,
+        reason: 'again',
+        alertId: 9,
+      });
+      assert.notEqual(later, ids[2]);
+      const all = await store.quarantines.all();
+      assert.equal(all.length, 4);
+      const old = all.find((x) => x.id === ids[2]);
+      assert.deepEqual(
+        [old?.createdAt, old?.until, old?.releasedAt, old?.reason],
+        [T0, T0 + 60_000, T0 + 60_000, 'high tunnel'],
+      );
+      const row = all.find((x) => x.id === later);
+      assert.deepEqual(
+        [row?.createdAt, row?.until, row?.releasedAt, row?.reason, row?.alertId],
+        [T0 + 70_000, T0 + 200_000, null, 'again', 9],
+      );
+    });
+
     it('logs queries with the replica that wrote them: newest first, filters, count, drops', async () => {
       const { store, again } = await engine.fresh(`${engine.name}-querylog`);
       const other = await again('two');
@@ -511,7 +568,7 @@ describe('PostgreSQL migrations', () => {
     await client.end();
     assert.deepEqual(
       rows.rows.map((r) => r.version),
-      [9, 10, 12, 13],
+      [9, 10, 12, 13, 14],
     );
   });
 
@@ -541,6 +598,55 @@ describe('PostgreSQL migrations', () => {
       (await store.queryLog.find({})).map((q) => q.instance),
       ['new', ''],
     );
+  });
+});
+
+/**
+ * Unreleased duplicates as replicas before migration 014 could leave them (ends in ms after NOW: the migration
+ * reads the clock), and one that ran out long ago; then the rows expected active after it.
+ */
+const NOW = Date.now();
+const DUPLICATES = [
+  ['agent-a', 'agent', null, 100_000],
+  ['agent-a', 'agent', null, 300_000],
+  ['agent-a', 'agent', null, 200_000],
+  ['agent-a', 'domain', 'x.example', 100_000],
+  ['agent-a', 'domain', 'x.example', 50_000],
+  ['agent-b', 'agent', null, 100_000],
+  ['agent-b', 'agent', null, -DAY],
+] as const;
+const SURVIVORS = [
+  [1, 'agent-a', 'agent', null, NOW + 300_000],
+  [4, 'agent-a', 'domain', 'x.example', NOW + 100_000],
+  [6, 'agent-b', 'agent', null, NOW + 100_000],
+];
+
+/** After 014: the survivors active, the duplicates released, the run-out row released at its own end. */
+async function assertMigrated014(store: Store): Promise<void> {
+  assert.deepEqual(
+    (await store.quarantines.active(NOW)).map((q) => [q.id, q.agentId, q.scope, q.baseDomain, q.until]),
+    SURVIVORS,
+  );
+  const all = await store.quarantines.all();
+  assert.equal(all.filter((q) => q.releasedAt !== null).length, 4);
+  assert.equal(all.find((q) => q.id === 7)?.releasedAt, NOW - DAY);
+}
+
+describe('PostgreSQL migration 014', () => {
+  it('from 013 with duplicate active quarantines keeps one per key, the oldest, with the latest end', async () => {
+    const url = await (pgServer as Postgres).createDatabase('migrate_014');
+    const pool = new pg.Pool({ connectionString: url });
+    await migrate(pool, 13);
+    for (const [agent, scope, domain, until] of DUPLICATES)
+      await pool.query(
+        `INSERT INTO quarantines (agent_id, grp, scope, base_domain, created_at, until, reason)
+         VALUES ($1, 'g', $2, $3, $4, $5, 'r')`,
+        [agent, scope, domain, NOW - 2 * DAY, NOW + until],
+      );
+    await pool.end();
+    const store = await openStore(url, { instance: 'new' });
+    opened.push(store);
+    await assertMigrated014(store);
   });
 });
 
@@ -579,5 +685,28 @@ describe('SQLite migrations', () => {
       (await store.queryLog.find({})).map((q) => [q.qname, q.instance]),
       [['old.example.org', '']],
     );
+  });
+  it('014 from 013 with duplicate active quarantines keeps one per key, the oldest, with the latest end', async () => {
+    const path = join(tmp, 'before-014.db');
+    const db = new Database(path);
+    for (const file of migrationFiles().filter((f) => Number(f.slice(0, 3)) <= 13)) {
+      db.exec(
+        (await import('node:fs')).readFileSync(
+          new URL(`../../../src/store/migrations/${file}`, import.meta.url),
+          'utf8',
+        ),
+      );
+    }
+    db.pragma('user_version = 13');
+    const insert = db.prepare(
+      `INSERT INTO quarantines (agent_id, grp, scope, base_domain, created_at, until, reason)
+       VALUES (?, 'g', ?, ?, ?, ?, 'r')`,
+    );
+    for (const [agent, scope, domain, until] of DUPLICATES)
+      insert.run(agent, scope, domain, NOW - 2 * DAY, NOW + until);
+    db.close();
+    const store = await openStore(path, { instance: 'new' });
+    opened.push(store);
+    await assertMigrated014(store);
   });
 });
