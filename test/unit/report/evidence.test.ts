@@ -59,7 +59,13 @@ describe('evidence report', () => {
       createdAt: since - DAY,
       until: since + 10 * DAY,
     });
-    const released = await store.quarantines.add({ ...q, createdAt: since + DAY, until: now + DAY });
+    const released = await store.quarantines.add({
+      ...q,
+      scope: 'domain',
+      baseDomain: 'tunnel-example.org',
+      createdAt: since + DAY,
+      until: now + DAY,
+    });
     await store.quarantines.release({ id: released }, since + 2 * DAY);
     const policy = compilePolicy(loadConfig(CLEAN));
     await store.policyVersions.record({
