@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { REPO_ROOT } from '../helpers/dnsward.js';
+import { REPO_ROOT, serveArgs } from '../helpers/dnsward.js';
 import { startProcess, waitFor, type Running } from '../helpers/processes.js';
 
 const id = `${process.pid % 100000}`;
@@ -225,18 +225,7 @@ describe('egress: answer sets, connection log and direct-ip-egress in network na
     );
     dnsward = startProcess(
       'ip',
-      [
-        'netns',
-        'exec',
-        GATEWAY,
-        process.execPath,
-        '--import',
-        'tsx',
-        join(REPO_ROOT, 'src/main.ts'),
-        'serve',
-        '--config',
-        join(dir, 'dnsward.yaml'),
-      ],
+      ['netns', 'exec', GATEWAY, process.execPath, ...serveArgs(join(dir, 'dnsward.yaml'))],
       { ...process.env, NODE_OPTIONS: '' },
     );
     const proc = dnsward;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { REPO_ROOT } from '../helpers/dnsward.js';
+import { serveArgs } from '../helpers/dnsward.js';
 import { startProcess, waitFor } from '../helpers/processes.js';
 
 describe('M7: a failed bind', () => {
@@ -37,15 +37,7 @@ describe('M7: a failed bind', () => {
           store: { path: join(dir, `${thread}.db`), thread },
         }),
       );
-      const proc = startProcess(process.execPath, [
-        '--import',
-        'tsx',
-        join(REPO_ROOT, 'src/main.ts'),
-        'serve',
-        '--config',
-        config,
-        '--no-watch',
-      ]);
+      const proc = startProcess(process.execPath, [...serveArgs(config), '--no-watch']);
       try {
         await waitFor(() => proc.child.exitCode !== null, 20_000, 'serve to exit');
         assert.equal(proc.child.exitCode, 1);

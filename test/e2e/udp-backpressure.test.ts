@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { REPO_ROOT } from '../helpers/dnsward.js';
+import { REPO_ROOT, serveArgs } from '../helpers/dnsward.js';
 import { startProcess, waitFor, type Running } from '../helpers/processes.js';
 import { parseExposition, total } from '../unit/metrics/exposition.js';
 
@@ -79,22 +79,10 @@ describe('batched UDP engine under EAGAIN', () => {
         metrics: { listen: '127.0.0.1:9153' },
       }),
     );
-    const running = startProcess(
-      'ip',
-      [
-        'netns',
-        'exec',
-        NS,
-        process.execPath,
-        '--import',
-        'tsx',
-        join(REPO_ROOT, 'src/main.ts'),
-        'serve',
-        '--config',
-        config,
-      ],
-      { ...process.env, NODE_OPTIONS: '' },
-    );
+    const running = startProcess('ip', ['netns', 'exec', NS, process.execPath, ...serveArgs(config)], {
+      ...process.env,
+      NODE_OPTIONS: '',
+    });
     server = running;
     await waitFor(
       () => {

@@ -54,6 +54,11 @@ export async function startDnsward(
   return spawnDnsward(dir, configPath, dbPath);
 }
 
+/** The node arguments that run this checkout's `dnsward serve --config FILE` (the binary is process.execPath). */
+export function serveArgs(configPath: string): string[] {
+  return ['--import', 'tsx', join(REPO_ROOT, 'src/main.ts'), 'serve', '--config', configPath];
+}
+
 export interface SpawnOptions {
   /** RLIMIT_FSIZE of the process (prlimit): no file it writes grows past this many bytes, as on a full disk. */
   readonly fileSizeLimit?: number;
@@ -65,13 +70,13 @@ export async function spawnDnsward(
   dbPath: string,
   options: SpawnOptions = {},
 ): Promise<Dnsward> {
-  const node = [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src/main.ts')];
+  const node = [process.execPath, ...serveArgs(configPath)];
   const command =
     options.fileSizeLimit === undefined
       ? node
       : ['prlimit', `--fsize=${options.fileSizeLimit}`, '--', ...node];
   const [file = process.execPath, ...args] = command;
-  const proc = startProcess(file, [...args, 'serve', '--config', configPath], {
+  const proc = startProcess(file, args, {
     ...process.env,
     NODE_OPTIONS: '',
   });
