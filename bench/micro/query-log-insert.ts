@@ -60,7 +60,7 @@ function rowPerQueryWriter(db: Db, indexes: 0 | 1 | 2): (batch: readonly QueryEv
      VALUES (${Array.from({ length: 20 }, () => '?').join(', ')})`,
   );
   return db.transaction((batch: readonly QueryEvent[]) => {
-    for (const e of batch) insert.run(queryLogRow(e));
+    for (const e of batch) insert.run(queryLogRow(e).slice(0, 20)); // the columns schemas 1-8 had
   });
 }
 

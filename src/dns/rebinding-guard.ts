@@ -51,13 +51,15 @@ export class RebindingGuard {
    */
   check(name: string, answer: UpstreamAnswer, questionEnd: number): UpstreamAnswer | null {
     if (!this.enabled) return answer;
-    const drop = internalRecords(answer.wire, questionEnd);
-    if (drop.size === 0 || this.exempt.lookup(name, () => true)) return answer;
+    const found = internalRecords(answer.wire, questionEnd);
+    if (found.drop.size === 0 || this.exempt.lookup(name, () => true)) return answer;
     this.stripped++;
+    const cut = cutTrailingRecords(answer.wire, found);
+    if (cut) return readUpstreamAnswer(cut, questionEnd);
     try {
       const packet = dnsPacket.decode(answer.wire);
       let index = 0;
-      const keep = (): boolean => !drop.has(index++);
+      const keep = (): boolean => !found.drop.has(index++);
       packet.answers = (packet.answers ?? []).filter(keep);
       packet.authorities = (packet.authorities ?? []).filter(keep);
       packet.additionals = (packet.additionals ?? []).filter(keep);
@@ -68,15 +70,44 @@ export class RebindingGuard {
   }
 }
 
-/** Indexes (over all three sections, in order) of the records that carry an internal address. */
-function internalRecords(wire: Buffer, questionEnd: number): Set<number> {
+interface InternalRecords {
+  /** Indexes (over all three sections, in order) of the records that carry an internal address. */
+  readonly drop: Set<number>;
+  /** Where each record read starts in the wire. */
+  readonly starts: readonly number[];
+}
+
+/**
+ * When the records to drop are the last ones of the message (glue in the additional section, an answer's last
+ * addresses), the wire cut before the first of them with its section counts lowered. Compression pointers only
+ * point backwards, so every kept name still resolves. Null when a kept record follows a dropped one.
+ */
+function cutTrailingRecords(wire: Buffer, found: InternalRecords): Buffer | null {
+  const total = found.starts.length;
+  if (total !== wire.readUInt16BE(6) + wire.readUInt16BE(8) + wire.readUInt16BE(10)) return null;
+  const first = total - found.drop.size;
+  for (let i = first; i < total; i++) if (!found.drop.has(i)) return null;
+  const cut = Buffer.from(wire.subarray(0, found.starts[first]));
+  let kept = first;
+  for (const countAt of [6, 8, 10]) {
+    const count = Math.min(cut.readUInt16BE(countAt), kept);
+    cut.writeUInt16BE(count, countAt);
+    kept -= count;
+  }
+  return cut;
+}
+
+/** The records that carry an internal address, and where every record starts. */
+function internalRecords(wire: Buffer, questionEnd: number): InternalRecords {
   const drop = new Set<number>();
-  if (wire.length < 12) return drop;
+  const starts: number[] = [];
+  if (wire.length < 12) return { drop, starts };
   const count = wire.readUInt16BE(6) + wire.readUInt16BE(8) + wire.readUInt16BE(10);
   let offset = questionEnd;
   for (let i = 0; i < count; i++) {
     const owner = skipName(wire, offset);
     if (owner < 0 || owner + 10 > wire.length) break;
+    starts.push(offset);
     const type = wire.readUInt16BE(owner);
     const length = wire.readUInt16BE(owner + 8);
     const rdata = owner + 10;
@@ -90,7 +121,7 @@ function internalRecords(wire: Buffer, questionEnd: number): Set<number> {
     }
     offset = rdata + length;
   }
-  return drop;
+  return { drop, starts };
 }
 
 const SVC_IPV4HINT = 4;

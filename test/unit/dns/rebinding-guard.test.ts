@@ -193,3 +193,53 @@ describe('RebindingGuard: finding M4 (hints, embedded IPv4, other sections, rese
     assert.deepEqual(left, { answers: ['UNKNOWN_64'], additionals: ['10.96.0.9'], authorities: [] });
   });
 });
+
+describe('RebindingGuard: trailing records cut on the wire', () => {
+  const guard = new RebindingGuard(true, []);
+  const name = 'www.example.org';
+
+  it('drops glue at the end of the message and lowers only the counts of the sections it left', () => {
+    const left = afterGuard(guard, name, {
+      answers: [a(name, '192.0.2.1'), a(name, '10.0.0.9')],
+      authorities: [{ name: 'example.org', type: 'NS', ttl: 60, data: 'ns.example.org' }],
+      additionals: [a('ns.example.org', '127.0.0.1')],
+    });
+    // the internal answer is followed by a kept NS record: the decode path takes it, same result
+    assert.deepEqual(left, { answers: ['192.0.2.1'], authorities: ['ns.example.org'], additionals: [] });
+    const trailing = afterGuard(guard, name, {
+      answers: [a(name, '192.0.2.1'), a(name, '10.0.0.9')],
+      additionals: [a('ns.example.org', '127.0.0.1')],
+    });
+    assert.deepEqual(trailing, { answers: ['192.0.2.1'], authorities: [], additionals: [] });
+  });
+
+  it('keeps compressed names that point back into the kept part', () => {
+    // header, question www.example.org/A, then three A records whose owner is a pointer to the question name
+    const question = dnsPacket.encode({ type: 'query', id: 7, questions: [{ name, type: 'A' }] });
+    const record = (ip: number[]): Buffer => Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...ip]);
+    const wire = Buffer.concat([
+      question,
+      record([192, 0, 2, 5]),
+      record([192, 0, 2, 6]),
+      record([127, 0, 0, 1]),
+    ]);
+    wire.writeUInt16BE(0x8180, 2);
+    wire.writeUInt16BE(2, 6); // two answers
+    wire.writeUInt16BE(1, 10); // one additional
+    const answer = readUpstreamAnswer(wire, question.length);
+    assert.ok(answer);
+    const checked = guard.check(name, answer, question.length);
+    assert.ok(checked);
+    assert.equal(checked.wire.length, question.length + 2 * 16, 'cut before the internal record');
+    const packet = dnsPacket.decode(checked.wire);
+    assert.deepEqual(
+      (packet.answers ?? []).map((r) => [r.name, 'data' in r ? r.data : null]),
+      [
+        [name, '192.0.2.5'],
+        [name, '192.0.2.6'],
+      ],
+    );
+    assert.equal(packet.additionals?.length ?? 0, 0);
+    assert.deepEqual(checked.addresses, ['192.0.2.5', '192.0.2.6']);
+  });
+});
