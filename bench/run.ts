@@ -26,7 +26,7 @@ import {
   summarizeProfileDir,
   type ProfileSummary,
 } from './lib/cpu-profile.js';
-import { cpuSeconds, memory } from './lib/proc-stat.js';
+import { cpuSeconds, memory, withSteal } from './lib/proc-stat.js';
 import {
   REPO_ROOT,
   startAuthoritative,
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
       results.push(result);
       entry.answered += result.completed;
       log(
-        `${name.padEnd(8)} ${WORKLOAD_LABELS[workload].padEnd(22)} ${Math.round(result.qps).toString().padStart(7)} q/s  avg ${result.avgMs.toFixed(3)} ms  p99 ${result.p99Ms?.toFixed(3) ?? '-'} ms  lost ${result.lost}  cpu ${result.cpuPercent.toFixed(0)}%`,
+        `${name.padEnd(8)} ${WORKLOAD_LABELS[workload].padEnd(22)} ${Math.round(result.qps).toString().padStart(7)} q/s  avg ${result.avgMs.toFixed(3)} ms  p99 ${result.p99Ms?.toFixed(3) ?? '-'} ms  lost ${result.lost}  cpu ${result.cpuPercent.toFixed(0)}%  steal ${result.stealPercent.toFixed(0)}%`,
       );
       if (fresh) {
         memoryByServer[name] = memory(fresh.server.pid);
@@ -348,15 +348,19 @@ async function measure(
   const verboseFile = flags['no-latency'] ? undefined : join(dir, `verbose-${name}-${workload}.txt`);
   const cpuBefore = cpuSeconds(server.pid);
   const started = performance.now();
-  const perf: DnsperfResult = await runDnsperf({
-    port: server.port,
-    dataFile,
-    clients,
-    outstanding,
-    seconds,
-    cpus: LOAD_CPUS,
-    ...(verboseFile ? { verboseFile } : {}),
-  });
+  const { result: perf, stealPercent } = await withSteal(
+    SERVER_CPUS === undefined ? 'cpu' : `cpu${SERVER_CPUS}`,
+    (): Promise<DnsperfResult> =>
+      runDnsperf({
+        port: server.port,
+        dataFile,
+        clients,
+        outstanding,
+        seconds,
+        cpus: LOAD_CPUS,
+        ...(verboseFile ? { verboseFile } : {}),
+      }),
+  );
   const wall = (performance.now() - started) / 1000;
   const cpuPercent = ((cpuSeconds(server.pid) - cpuBefore) / wall) * 100;
   const percentiles = verboseFile ? await latencyPercentiles(verboseFile) : undefined;
@@ -374,6 +378,7 @@ async function measure(
     p999Ms: percentiles?.p999Ms ?? null,
     maxMs: perf.maxLatencyS * 1000,
     cpuPercent,
+    stealPercent,
     rcodes: perf.rcodes,
     wrapped: perf.sent > uniqueLines,
   };

@@ -14,6 +14,30 @@ export function cpuSeconds(pid: number): number {
   return (utime + stime) / CLOCK_TICKS;
 }
 
+/** Cumulative steal and total ticks of one CPU ("cpu0") or of all of them ("cpu"), from /proc/stat. */
+function cpuTicks(cpu: string): { steal: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${cpu} `));
+  const values = (line ?? '').trim().split(/\s+/).slice(1, 9).map(Number);
+  return { steal: values[7] ?? 0, total: values.reduce((sum, v) => sum + v, 0) };
+}
+
+/**
+ * The share of `cpu`'s time the hypervisor gave to other guests (steal) over `work`, in percent: a run with a
+ * high figure measured a machine that was not there, whatever the server did.
+ */
+export async function withSteal<T>(
+  cpu: string,
+  work: () => Promise<T>,
+): Promise<{ result: T; stealPercent: number }> {
+  const before = cpuTicks(cpu);
+  const result = await work();
+  const after = cpuTicks(cpu);
+  const total = after.total - before.total;
+  return { result, stealPercent: total > 0 ? ((after.steal - before.steal) / total) * 100 : 0 };
+}
+
 export interface Memory {
   readonly rssMiB: number;
   readonly peakRssMiB: number;

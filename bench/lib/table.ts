@@ -15,6 +15,8 @@ export interface WorkloadResult<Server extends string = string> {
   readonly p999Ms: number | null;
   readonly maxMs: number;
   readonly cpuPercent: number;
+  /** Steal time of the server's CPU during the run (all CPUs when unpinned), percent of its ticks. */
+  readonly stealPercent: number;
   readonly rcodes: Readonly<Record<string, number>>;
   /** The run answered more unique names than the file held: the tail was served from cache. */
   readonly wrapped: boolean;
@@ -37,6 +39,8 @@ export function formatTable(
     'p99 ms',
     'lost',
     'CPU %',
+    'CPU µs/q',
+    'steal %',
     ...ANCHORS.map((anchor) => `vs ${anchor}`),
   ];
   const rows: string[][] = [header];
@@ -55,6 +59,8 @@ export function formatTable(
         r.p99Ms === null ? '-' : r.p99Ms.toFixed(3),
         r.lost.toString() + (r.wrapped ? '*' : ''),
         r.cpuPercent.toFixed(0),
+        r.completed > 0 ? ((r.cpuPercent / 100) * (1e6 / r.qps)).toFixed(1) : '-',
+        r.stealPercent.toFixed(0),
         ...ANCHORS.map((anchor) => (wl ? ratio(wl[anchor]) : '')),
       ]);
       first = false;
@@ -72,7 +78,8 @@ export function formatTable(
   text.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   const notes = [
     'q/s, avg and lost from dnsperf; p99 from every response latency dnsperf -v printed (1 µs resolution);',
-    'CPU % = server user+system time / wall time (100 = one core), from /proc/PID/stat;',
+    'CPU % = server user+system time / wall time (100 = one core), from /proc/PID/stat; CPU µs/q = that time per answer;',
+    "steal % = the server CPU's ticks the hypervisor gave elsewhere (/proc/stat): runs with a high figure are not comparable;",
     "vs X = this dnsward row's q/s / X q/s in the same run (dnsward = udpEngine auto, dnsward-dgram = dgram);",
     '-log = unbound log-queries+log-replies / dnsdist LogAction+LogResponseAction to a file; node-echo = bare dgram.',
   ];
