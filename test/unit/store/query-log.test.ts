@@ -118,6 +118,37 @@ describe('query log segments', () => {
     assert.equal(writer.written, 3);
   });
 
+  it('leaves the pod columns out of a row without a pod, and the view and the reader give them back as null', () => {
+    const db = tempDb();
+    const writer = new QueryLogWriter(db, 30 * DAY);
+    const pod = { namespace: 'agents', pod: 'agent-0', podUid: 'uid-1', serviceAccount: 'runner' };
+    writer.consume([
+      event({ ts: T0 + 1 }),
+      event({ ts: T0 + 2, ...pod }),
+      event({ ts: T0 + 3, namespace: 'agents' }),
+    ]);
+    const segment = db.prepare('SELECT rows FROM query_log_segments').pluck().get() as string;
+    assert.deepEqual(
+      (JSON.parse(segment) as unknown[][]).map((row) => row.length),
+      [20, 24, 21],
+      'trailing null pod columns are not written',
+    );
+    const view = db
+      .prepare('SELECT namespace, pod, pod_uid, service_account FROM queries ORDER BY ts')
+      .all() as Record<string, string | null>[];
+    assert.deepEqual(view, [
+      { namespace: null, pod: null, pod_uid: null, service_account: null },
+      { namespace: 'agents', pod: 'agent-0', pod_uid: 'uid-1', service_account: 'runner' },
+      { namespace: 'agents', pod: null, pod_uid: null, service_account: null },
+    ]);
+    const read = findQueries(db, {}, 10).map((e) => [e.namespace, e.pod, e.podUid, e.serviceAccount]);
+    assert.deepEqual(read.reverse(), [
+      [null, null, null, null],
+      ['agents', 'agent-0', 'uid-1', 'runner'],
+      ['agents', null, null, null],
+    ]);
+  });
+
   it('finds the newest rows first, exactly, when segments overlap in time', () => {
     const db = tempDb();
     const writer = new QueryLogWriter(db, 30 * DAY);
