@@ -141,7 +141,7 @@ describe('query log segments', () => {
       { namespace: 'agents', pod: 'agent-0', pod_uid: 'uid-1', service_account: 'runner' },
       { namespace: 'agents', pod: null, pod_uid: null, service_account: null },
     ]);
-    const read = findQueries(db, {}, 10).map((e) => [e.namespace, e.pod, e.podUid, e.serviceAccount]);
+    const read = findQueries(db, { limit: 10 }).map((e) => [e.namespace, e.pod, e.podUid, e.serviceAccount]);
     assert.deepEqual(read.reverse(), [
       [null, null, null, null],
       ['agents', 'agent-0', 'uid-1', 'runner'],
