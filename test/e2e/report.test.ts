@@ -50,9 +50,11 @@ describe('dnsward report', () => {
   let nsd: Nsd;
   let server: Dnsward;
   let sent = 0;
+  const started: { stop(): Promise<void> }[] = [];
 
   before(async () => {
     nsd = await startNsd(ZONE, ['api A 192.0.2.10', 'docs A 192.0.2.11']);
+    started.push(nsd);
     server = await startDnsward(
       {
         upstreams: { default: [`127.0.0.1:${nsd.port}`] },
@@ -69,6 +71,7 @@ describe('dnsward report', () => {
       },
       { 'allow.yaml': allowlist() },
     );
+    started.push(server);
     for (let i = 0; i < 3; i++) assert.equal((await dig(server.port, `api.${ZONE}`)).status, 'NOERROR');
     assert.equal((await dig(server.port, `nope.${ZONE}`)).status, 'NXDOMAIN');
     assert.equal((await dig(server.port, `docs.${ZONE}`, { extra: ['-b', '127.0.0.2'] })).status, 'NOERROR');
@@ -100,7 +103,8 @@ describe('dnsward report', () => {
   });
 
   after(async () => {
-    await nsd.stop();
+    // stop() is a no-op for the dnsward before() stopped; one it left running when it failed midway is stopped here
+    for (const proc of started.reverse()) await proc.stop();
   });
 
   it('the JSON form holds what happened: queries by decision, hits, stale and expired entries, alerts, versions', async () => {
