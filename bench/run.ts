@@ -26,7 +26,7 @@ import {
   summarizeProfileDir,
   type ProfileSummary,
 } from './lib/cpu-profile.js';
-import { cpuSeconds, memory, withSteal } from './lib/proc-stat.js';
+import { cpuSeconds, cpuTicks, memory, stealPercent } from './lib/proc-stat.js';
 import {
   REPO_ROOT,
   startAuthoritative,
@@ -346,21 +346,20 @@ async function measure(
   uniqueLines: number,
 ): Promise<WorkloadResult<ServerName>> {
   const verboseFile = flags['no-latency'] ? undefined : join(dir, `verbose-${name}-${workload}.txt`);
+  const serverCpu = SERVER_CPUS === undefined ? 'cpu' : `cpu${SERVER_CPUS}`;
+  const ticksBefore = cpuTicks(serverCpu);
   const cpuBefore = cpuSeconds(server.pid);
   const started = performance.now();
-  const { result: perf, stealPercent } = await withSteal(
-    SERVER_CPUS === undefined ? 'cpu' : `cpu${SERVER_CPUS}`,
-    (): Promise<DnsperfResult> =>
-      runDnsperf({
-        port: server.port,
-        dataFile,
-        clients,
-        outstanding,
-        seconds,
-        cpus: LOAD_CPUS,
-        ...(verboseFile ? { verboseFile } : {}),
-      }),
-  );
+  const perf: DnsperfResult = await runDnsperf({
+    port: server.port,
+    dataFile,
+    clients,
+    outstanding,
+    seconds,
+    cpus: LOAD_CPUS,
+    ...(verboseFile ? { verboseFile } : {}),
+  });
+  const steal = stealPercent(ticksBefore, cpuTicks(serverCpu));
   const wall = (performance.now() - started) / 1000;
   const cpuPercent = ((cpuSeconds(server.pid) - cpuBefore) / wall) * 100;
   const percentiles = verboseFile ? await latencyPercentiles(verboseFile) : undefined;
@@ -378,7 +377,7 @@ async function measure(
     p999Ms: percentiles?.p999Ms ?? null,
     maxMs: perf.maxLatencyS * 1000,
     cpuPercent,
-    stealPercent,
+    stealPercent: steal,
     rcodes: perf.rcodes,
     wrapped: perf.sent > uniqueLines,
   };

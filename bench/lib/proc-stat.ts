@@ -15,7 +15,12 @@ export function cpuSeconds(pid: number): number {
 }
 
 /** Cumulative steal and total ticks of one CPU ("cpu0") or of all of them ("cpu"), from /proc/stat. */
-function cpuTicks(cpu: string): { steal: number; total: number } {
+export interface CpuTicks {
+  readonly steal: number;
+  readonly total: number;
+}
+
+export function cpuTicks(cpu: string): CpuTicks {
   const line = readFileSync('/proc/stat', 'utf8')
     .split('\n')
     .find((l) => l.startsWith(`${cpu} `));
@@ -24,18 +29,12 @@ function cpuTicks(cpu: string): { steal: number; total: number } {
 }
 
 /**
- * The share of `cpu`'s time the hypervisor gave to other guests (steal) over `work`, in percent: a run with a
- * high figure measured a machine that was not there, whatever the server did.
+ * The share of the CPU's ticks between two readings that the hypervisor gave to other guests, in percent: a run
+ * with a high figure measured a machine that was not there, whatever the server did.
  */
-export async function withSteal<T>(
-  cpu: string,
-  work: () => Promise<T>,
-): Promise<{ result: T; stealPercent: number }> {
-  const before = cpuTicks(cpu);
-  const result = await work();
-  const after = cpuTicks(cpu);
+export function stealPercent(before: CpuTicks, after: CpuTicks): number {
   const total = after.total - before.total;
-  return { result, stealPercent: total > 0 ? ((after.steal - before.steal) / total) * 100 : 0 };
+  return total > 0 ? ((after.steal - before.steal) / total) * 100 : 0;
 }
 
 export interface Memory {
@@ -48,16 +47,4 @@ export function memory(pid: number): Memory {
   const kib = (field: string): number =>
     Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rssMiB: kib('VmRSS') / 1024, peakRssMiB: kib('VmHWM') / 1024 };
-}
-
-/** Measures the CPU share of `pid` (100 = one core) over `work`. */
-export async function withCpu<T>(
-  pid: number,
-  work: () => Promise<T>,
-): Promise<{ result: T; cpuPercent: number }> {
-  const cpuBefore = cpuSeconds(pid);
-  const started = performance.now();
-  const result = await work();
-  const wall = (performance.now() - started) / 1000;
-  return { result, cpuPercent: ((cpuSeconds(pid) - cpuBefore) / wall) * 100 };
 }

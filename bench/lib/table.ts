@@ -59,7 +59,7 @@ export function formatTable(
         r.p99Ms === null ? '-' : r.p99Ms.toFixed(3),
         r.lost.toString() + (r.wrapped ? '*' : ''),
         r.cpuPercent.toFixed(0),
-        r.completed > 0 ? ((r.cpuPercent / 100) * (1e6 / r.qps)).toFixed(1) : '-',
+        r.qps > 0 ? ((r.cpuPercent / 100) * (1e6 / r.qps)).toFixed(1) : '-',
         r.stealPercent.toFixed(0),
         ...ANCHORS.map((anchor) => (wl ? ratio(wl[anchor]) : '')),
       ]);
